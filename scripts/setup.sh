@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what GFSJ needs on Debian 12 when it is missing, then builds it.
+# Usage: scripts/setup.sh [--skip-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests and the demo use: FUSE (libfuse2 for jnr-fuse, fuse3 for fusermount3),
+# the real nbd-server, iproute2 for network namespaces, fio and fuse2fs for the benchmarks.
+packages=(libfuse2 fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+for tool in java mvn; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "setup: $tool is missing; install a JDK 17 and Maven (apt-get install openjdk-17-jdk maven)" >&2
+    exit 1
+  fi
+done
+
+if [ "${1:-}" != "--skip-build" ]; then
+  mvn -B -q -ntp -DskipTests install
+fi

@@ -1,0 +1,11 @@
+package org.gfsj.tools;
+
+import picocli.CommandLine.Command;
+
+/** {@code gfs-tool bench}: the benchmarks whose tables go into docs/benchmarks.md. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Run a benchmark and print its table beside the peer it is judged against.",
+    subcommands = {})
+final class BenchCommand {}

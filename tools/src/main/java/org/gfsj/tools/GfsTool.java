@@ -1,0 +1,18 @@
+package org.gfsj.tools;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code gfs-tool}: the administrator's view of a GFSJ cluster and its devices. */
+@Command(
+    name = "gfs-tool",
+    mixinStandardHelpOptions = true,
+    version = "gfs-tool 0.1.0",
+    description = "Inspect and administer GFSJ filesystems, journals and devices.",
+    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
+public final class GfsTool {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new GfsTool()).execute(args));
+  }
+}
