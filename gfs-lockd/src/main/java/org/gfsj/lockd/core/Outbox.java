@@ -13,5 +13,4 @@ public interface Outbox {
 
   /** {@code owner}'s hold on {@code resource} keeps a request for {@code wanted} waiting. */
   void blocking(long owner, ResourceName resource, LockMode wanted);
-
 }

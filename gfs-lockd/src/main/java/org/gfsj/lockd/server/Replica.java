@@ -1,0 +1,119 @@
+package org.gfsj.lockd.server;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+import org.gfsj.lockd.core.Compatibility;
+import org.gfsj.lockd.state.LockdStateMachine;
+
+/**
+ * One lockd peer's share of the Raft group: the Ratis server, its state machine and the storage
+ * under the data directory. The group id is derived from the cluster name, so peers started with
+ * the same name and peer list form one group.
+ */
+public final class Replica implements Closeable {
+  /** Entries between automatic snapshots; a restarted peer replays at most this many. */
+  public static final long SNAPSHOT_EVERY = 20_000;
+
+  private final RaftServer server;
+  private final LockdStateMachine stateMachine;
+  private final RaftGroup group;
+  private final RaftPeerId id;
+  private final RaftProperties clientProperties = new RaftProperties();
+
+  public Replica(String id, PeerList peers, Path dataDir, String cluster,
+      Compatibility compatibility, long snapshotEvery) throws IOException {
+    if (!peers.raft().containsKey(id)) {
+      throw new IllegalArgumentException("--id " + id + " is not one of the --peers "
+          + peers.raft().keySet());
+    }
+    this.id = RaftPeerId.valueOf(id);
+    this.group = RaftGroup.valueOf(groupId(cluster), peers.raftPeers());
+    this.stateMachine = new LockdStateMachine(compatibility);
+    RaftProperties props = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+    GrpcConfigKeys.Server.setPort(props, peers.raft().get(id).getPort());
+    Files.createDirectories(dataDir);
+    RaftServerConfigKeys.setStorageDir(props, List.of(dataDir.toFile()));
+    // Two shared cores and GC pauses make the 150-300 ms default elect needlessly often.
+    RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, snapshotEvery);
+    boolean fresh = !Files.exists(dataDir.resolve(group.getGroupId().getUuid().toString()));
+    this.server = RaftServer.newBuilder()
+        .setServerId(this.id)
+        .setGroup(group)
+        .setProperties(props)
+        .setStateMachine(stateMachine)
+        .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+        .build();
+    RaftConfigKeys.Rpc.setType(clientProperties, SupportedRpcType.GRPC);
+  }
+
+  static RaftGroupId groupId(String cluster) {
+    return RaftGroupId.valueOf(
+        UUID.nameUUIDFromBytes(("gfsj-lockd:" + cluster).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public void start() throws IOException {
+    server.start();
+  }
+
+  public LockdStateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  public RaftPeerId id() {
+    return id;
+  }
+
+  public RaftServer server() {
+    return server;
+  }
+
+  /** True while this peer leads the group (and may decide lease expiry and fencing). */
+  public boolean isLeader() {
+    try {
+      return server.getDivision(group.getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** A Raft client that finds the leader and retries until the entry is committed. */
+  public RaftClient newClient() {
+    return RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group)
+        .setLeaderId(id)
+        .setProperties(clientProperties)
+        .setRetryPolicy(RetryPolicies.retryForeverWithSleep(
+            TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}
