@@ -1,0 +1,64 @@
+package org.gfsj.journal.log;
+
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One atomic change to the shared disk: new images of some blocks, and revokes of others (blocks
+ * freed since they were logged, so that replay must not bring an old image back over their new
+ * use). Later changes to the same block win: logging a revoked block cancels the revoke, revoking
+ * a logged block drops the image.
+ *
+ * <p>The journal reads each image when it writes the log, which may be after {@code commit} was
+ * called: the caller hands it over and leaves it unchanged until the commit returns.
+ */
+public final class Transaction {
+  private final Map<Long, ByteBuffer> images = new LinkedHashMap<>();
+  private final Set<Long> revokes = new LinkedHashSet<>();
+
+  /** Logs a new image of {@code block}; one block's worth of bytes from its position. */
+  public Transaction log(long block, ByteBuffer image) {
+    revokes.remove(block);
+    images.put(block, image);
+    return this;
+  }
+
+  /** Revokes {@code block}: no earlier image of it is replayed. */
+  public Transaction revoke(long block) {
+    images.remove(block);
+    revokes.add(block);
+    return this;
+  }
+
+  /** Adds every change of {@code later} after this one's. */
+  Transaction absorb(Transaction later) {
+    later.images.forEach(this::log);
+    later.revokes.forEach(this::revoke);
+    return this;
+  }
+
+  public Map<Long, ByteBuffer> images() {
+    return Collections.unmodifiableMap(images);
+  }
+
+  public Set<Long> revokes() {
+    return Collections.unmodifiableSet(revokes);
+  }
+
+  public boolean isEmpty() {
+    return images.isEmpty() && revokes.isEmpty();
+  }
+
+  /** How many log blocks this transaction takes: descriptors, images, revoke blocks, commit. */
+  int logBlocks(int blockSize) {
+    int perDescriptor = LogLayout.descriptorCapacity(blockSize);
+    int perRevoke = LogLayout.revokeCapacity(blockSize);
+    int descriptors = (images.size() + perDescriptor - 1) / perDescriptor;
+    int revokeBlocks = (revokes.size() + perRevoke - 1) / perRevoke;
+    return descriptors + images.size() + revokeBlocks + 1;
+  }
+}
