@@ -60,9 +60,6 @@ public final class JournalReplayer {
       }
       checkTarget(target);
       device.read(region.deviceBlock(img.image().position()), block.clear());
-      if (img.image().escaped()) {
-        block.putInt(0, LogBlock.MAGIC);
-      }
       device.write(target, block.clear());
       written++;
     }

@@ -17,8 +17,7 @@ import java.util.zip.CRC32C;
  *
  * The journal id keeps the leftovers of an earlier mkfs on the same disk from ever passing for
  * entries of the new journal. Block images carry no header: the descriptor before them says what
- * they are, and an image that happens to start with the magic is stored with the magic zeroed and
- * an escape bit in its descriptor entry.
+ * they are.
  */
 final class LogBlock {
   static final int MAGIC = 0x474A4C47;
@@ -64,10 +63,6 @@ final class LogBlock {
 
   static long sequence(ByteBuffer block) {
     return block.getLong(OFF_SEQUENCE);
-  }
-
-  static boolean startsWithMagic(ByteBuffer image) {
-    return image.getInt(image.position()) == MAGIC;
   }
 
   private static int crcOf(ByteBuffer block, int length) {

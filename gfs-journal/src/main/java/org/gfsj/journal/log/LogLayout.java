@@ -12,17 +12,17 @@ import java.util.zip.CRC32C;
  * descriptor (type 2)          revoke (type 3)             commit (type 4)
  *  24 u32 entry count           24 u32 entry count          24 u32 blocks in the transaction
  *  32 u64 entries: target       32 u64 entries: revoked        (commit included)
- *     block, bit 63 = escaped      block numbers            28 u32 CRC32C of the transaction's
+ *     block numbers                block numbers            28 u32 CRC32C of the transaction's
  *  followed by one image per                                   other blocks, in log order
  *  entry                                                    32 u64 log position of its first block
  *                                                           40 u64 tail when it was written
  * </pre>
  *
  * A transaction is: (descriptor, images)*, revoke*, commit, at consecutive log positions (the
- * circle may wrap inside it).
+ * circle may wrap inside it). Images need no escaping: a walk of the log steps over them by the
+ * descriptor's count and never reads one as a log block.
  */
 final class LogLayout {
-  static final long ESCAPED = 1L << 63;
   private static final int OFF_COUNT = 24;
   private static final int OFF_ENTRIES = 32;
   private static final int OFF_TOTAL = 24;
@@ -65,14 +65,8 @@ final class LogLayout {
           throw new IllegalArgumentException("image of block " + e.getKey() + " holds "
               + image.remaining() + " bytes, not one " + blockSize + "-byte block");
         }
-        ByteBuffer slot = out.slice(imageAt + i * blockSize, blockSize);
-        slot.put(image.duplicate());
-        long entry = e.getKey();
-        if (slot.getInt(0) == LogBlock.MAGIC) {
-          slot.putInt(0, 0);
-          entry |= ESCAPED;
-        }
-        descriptor.putLong(OFF_ENTRIES + i * 8, entry);
+        out.slice(imageAt + i * blockSize, blockSize).put(image.duplicate());
+        descriptor.putLong(OFF_ENTRIES + i * 8, e.getKey());
       }
       LogBlock.seal(descriptor);
       crc.update(out.slice(out.position(), (n + 1) * blockSize));

@@ -28,7 +28,7 @@ final class LogScanner {
   }
 
   /** An image found in the log: which block it belongs to and where its bytes are. */
-  record LoggedImage(long target, long position, boolean escaped) {}
+  record LoggedImage(long target, long position) {}
 
   /** A whole transaction found in the log. */
   record LoggedTransaction(
@@ -82,9 +82,7 @@ final class LogScanner {
           }
           List<LoggedImage> here = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
-            long entry = LogLayout.entry(block, i);
-            here.add(new LoggedImage(entry & ~LogLayout.ESCAPED, start + offset + 1 + i,
-                (entry & LogLayout.ESCAPED) != 0));
+            here.add(new LoggedImage(LogLayout.entry(block, i), start + offset + 1 + i));
           }
           crc.update(block.clear());
           for (int i = 0; i < n; i++) {
@@ -114,7 +112,7 @@ final class LogScanner {
           }
           long logBlocks = region.logBlocks();
           List<LoggedImage> normalised = images.stream()
-              .map(i -> new LoggedImage(i.target(), Math.floorMod(i.position(), logBlocks), i.escaped()))
+              .map(i -> new LoggedImage(i.target(), Math.floorMod(i.position(), logBlocks)))
               .toList();
           return new LoggedTransaction(sequence, Math.floorMod(start, logBlocks), (int) offset + 1,
               normalised, revokes);

@@ -92,7 +92,7 @@ public final class NbdClient implements Closeable {
     this.blockSize = blockSize;
     this.group = NbdTransport.newEventLoop("nbd " + name);
     this.loop = group.next();
-    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.requestTimeout().toMillis());
+    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
     this.bootstrap = new Bootstrap()
         .group(loop)
         .channel(NbdTransport.channelClass())
@@ -123,7 +123,7 @@ public final class NbdClient implements Closeable {
           up.complete(null);
         }
       }));
-      await(up, options.requestTimeout().multipliedBy(2).plusSeconds(1), client.name);
+      await(up, options.connectTimeout().multipliedBy(2).plusSeconds(1), client.name);
       return client;
     } catch (IOException | RuntimeException e) {
       client.shutdown();
@@ -210,10 +210,10 @@ public final class NbdClient implements Closeable {
       Channel ch = f.channel();
       ScheduledFuture<?> timer = ch.eventLoop().schedule(() -> {
         handshake.completeExceptionally(new BlockDeviceException(name, "no NBD handshake within "
-            + seconds(options.requestTimeout()) + " of connecting; check that nbd-server on "
+            + seconds(options.connectTimeout()) + " of connecting; check that nbd-server on "
             + hostPort() + " is running and not stalled"));
         ch.close();
-      }, options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }, options.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
       handshake.whenComplete((export, err) -> {
         timer.cancel(false);
         if (err != null) {
@@ -234,7 +234,7 @@ public final class NbdClient implements Closeable {
     }
     if (cause instanceof ConnectTimeoutException) {
       return new BlockDeviceException(name, "no answer from " + hostPort() + " within "
-          + seconds(options.requestTimeout()) + "; check the host and the network to it", cause);
+          + seconds(options.connectTimeout()) + "; check the host and the network to it", cause);
     }
     return new BlockDeviceException(name, "cannot connect to " + hostPort() + ": " + cause,
         cause);

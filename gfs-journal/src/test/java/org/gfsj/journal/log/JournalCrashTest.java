@@ -93,7 +93,7 @@ class JournalCrashTest {
     byte[] b = new byte[BS];
     rnd.nextBytes(b);
     if (rnd.nextInt(5) == 0) {
-      ByteBuffer.wrap(b).putInt(0, LogBlock.MAGIC); // must be escaped in the log
+      ByteBuffer.wrap(b).putInt(0, LogBlock.MAGIC); // must not be taken for a log block
     }
     return b;
   }

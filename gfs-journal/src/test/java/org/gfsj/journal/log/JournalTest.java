@@ -74,7 +74,7 @@ class JournalTest {
   }
 
   @Test
-  void imagesThatLookLikeLogBlocksAreEscaped() throws IOException {
+  void imagesThatLookLikeLogBlocksReplayIntact() throws IOException {
     JournalRegion.format(region);
     ByteBuffer tricky = filled(5);
     tricky.putInt(0, LogBlock.MAGIC);
@@ -82,7 +82,7 @@ class JournalTest {
     w.commit(new Transaction().log(120, tricky.duplicate()));
     w.commit(new Transaction().log(121, filled(6)));
     JournalReplayer.Result r = new JournalReplayer(region).replay();
-    assertEquals(2, r.transactions(), "an escaped image must not end the walk");
+    assertEquals(2, r.transactions(), "an image starting with the log magic must not end the walk");
     assertArrayEquals(tricky.array(), read(disk, 120));
   }
 
