@@ -387,11 +387,13 @@ public final class NbdClient implements Closeable {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
-  private static String message(Throwable t) {
+  /** A connection error's message without the device name, which the outer message has. */
+  private String message(Throwable t) {
     if (t == null) {
       return "none recorded";
     }
-    return t.getMessage() != null ? t.getMessage() : t.toString();
+    String m = t.getMessage() != null ? t.getMessage() : t.toString();
+    return m.startsWith(name + ": ") ? m.substring(name.length() + 2) : m;
   }
 
   /** Waits for an event-loop future from a caller's thread, turning its failure into I/O. */

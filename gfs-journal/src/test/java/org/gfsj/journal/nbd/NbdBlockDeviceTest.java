@@ -259,6 +259,7 @@ class NbdBlockDeviceTest {
   }
 
   @Test
+  @Timeout(30)
   void stalledServerTimesOutNamingDeviceCommandBlockAndWhatToCheck() throws Exception {
     NbdBlockDevice d = device("disk", NbdClientOptions.defaults()
         .withRequestTimeout(Duration.ofMillis(300)));
