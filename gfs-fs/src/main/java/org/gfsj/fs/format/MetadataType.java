@@ -1,0 +1,39 @@
+package org.gfsj.fs.format;
+
+/** The type field of the common metadata header: what a metadata block holds. */
+public enum MetadataType {
+  SUPERBLOCK(1),
+  RESOURCE_GROUP(2),
+  BITMAP(3),
+  DINODE(4);
+
+  private final int code;
+
+  MetadataType(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  /** The type with this code, or null for a code no version of the format has used. */
+  static MetadataType ofCode(int code) {
+    for (MetadataType t : values()) {
+      if (t.code == code) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** "resource group header": how messages name it. */
+  public String label() {
+    return switch (this) {
+      case SUPERBLOCK -> "superblock";
+      case RESOURCE_GROUP -> "resource group header";
+      case BITMAP -> "bitmap block";
+      case DINODE -> "dinode";
+    };
+  }
+}
