@@ -1,5 +1,7 @@
 package org.gfsj.tools;
 
+import org.gfsj.tools.fs.JournalsCommand;
+import org.gfsj.tools.fs.SuperBlockCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "gfs-tool 0.1.0",
     description = "Inspect and administer GFSJ filesystems, journals and devices.",
-    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, SuperBlockCommand.class,
+        JournalsCommand.class})
 public final class GfsTool {
 
   public static void main(String[] args) {
