@@ -93,10 +93,15 @@ public final class Replica implements Closeable {
 
   /** True while this peer leads the group (and may decide lease expiry and fencing). */
   public boolean isLeader() {
+    return division().getInfo().isLeader();
+  }
+
+  /** This peer's member of the lockd Raft group. */
+  public RaftServer.Division division() {
     try {
-      return server.getDivision(group.getGroupId()).getInfo().isLeader();
+      return server.getDivision(group.getGroupId());
     } catch (IOException e) {
-      return false;
+      throw new IllegalStateException("lockd peer " + id + " is not in its own group", e);
     }
   }
 

@@ -16,6 +16,7 @@ import org.gfsj.lockd.core.Outbox;
 import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.Batch;
 import org.gfsj.lockd.proto.Blocking;
+import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.Event;
 import org.gfsj.lockd.proto.FenceResult;
 import org.gfsj.lockd.proto.Granted;
@@ -200,6 +201,14 @@ public final class LogApplier {
   /** Writes the whole state, in a fixed order, as snapshot records. */
   public void writeTo(StateSink sink) {
     SnapshotRecords.write(space, sessions, sink);
+  }
+
+  /** Members and resources as records, for {@code gfs-tool lockdump} and {@code nodes}. */
+  public Dump dump() {
+    Dump.Builder d = Dump.newBuilder().setLeaderTimeMillis(space.now());
+    space.members().forEach(m -> d.addMembers(SnapshotRecords.member(m)));
+    space.resources().forEach(r -> d.addResources(SnapshotRecords.resource(r)));
+    return d.build();
   }
 
   /** SHA-256 over the snapshot records: equal on replicas that applied the same log. */

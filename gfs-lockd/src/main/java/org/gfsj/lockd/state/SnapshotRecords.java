@@ -26,37 +26,45 @@ final class SnapshotRecords {
     sink.put(new byte[] {'c'}, ByteBuffer.allocate(8).putLong(space.now()).array());
     long n = 0;
     for (Member m : space.members()) {
-      sink.put(LogApplier.key('m', n++), MemberRecord.newBuilder()
-          .setClientId(m.clientId())
-          .setName(m.name())
-          .setSlot(m.slot())
-          .setLeaseMillis(m.leaseMillis())
-          .setState(m.state().name())
-          .setLeaseExpiry(m.leaseExpiry())
-          .setDetail(m.detail())
-          .setRecoverer(m.recoverer())
-          .build().toByteArray());
+      sink.put(LogApplier.key('m', n++), member(m).toByteArray());
     }
     n = 0;
     for (Resource r : space.resources()) {
-      ResourceRecord.Builder b = ResourceRecord.newBuilder()
-          .setResource(WireTypes.resource(r.name()))
-          .setValueBlock(ByteString.copyFrom(r.valueBlock()))
-          .setValueBlockInvalid(!r.valueBlockValid());
-      for (Holder h : r.grantedHolders()) {
-        b.addGranted(holder(h.owner(), h, true));
-      }
-      for (Holder h : r.convertingHolders()) {
-        b.addConverting(holder(h.owner(), h, false));
-      }
-      for (Holder h : r.waitingHolders()) {
-        b.addWaiting(holder(h.owner(), h, false));
-      }
-      sink.put(LogApplier.key('r', n++), b.build().toByteArray());
+      sink.put(LogApplier.key('r', n++), resource(r).toByteArray());
     }
     for (SessionRecord s : sessions.records()) {
       sink.put(LogApplier.key('s', s.getClientId()), s.toByteArray());
     }
+  }
+
+  static MemberRecord member(Member m) {
+    return MemberRecord.newBuilder()
+        .setClientId(m.clientId())
+        .setName(m.name())
+        .setSlot(m.slot())
+        .setLeaseMillis(m.leaseMillis())
+        .setState(m.state().name())
+        .setLeaseExpiry(m.leaseExpiry())
+        .setDetail(m.detail())
+        .setRecoverer(m.recoverer())
+        .build();
+  }
+
+  static ResourceRecord resource(Resource r) {
+    ResourceRecord.Builder b = ResourceRecord.newBuilder()
+        .setResource(WireTypes.resource(r.name()))
+        .setValueBlock(ByteString.copyFrom(r.valueBlock()))
+        .setValueBlockInvalid(!r.valueBlockValid());
+    for (Holder h : r.grantedHolders()) {
+      b.addGranted(holder(h.owner(), h, true));
+    }
+    for (Holder h : r.convertingHolders()) {
+      b.addConverting(holder(h.owner(), h, false));
+    }
+    for (Holder h : r.waitingHolders()) {
+      b.addWaiting(holder(h.owner(), h, false));
+    }
+    return b.build();
   }
 
   private static HolderRecord holder(long owner, Holder h, boolean granted) {

@@ -1,0 +1,628 @@
+package org.gfsj.lockd.client;
+
+import com.google.protobuf.ByteString;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.gfsj.lockd.core.LockMode;
+import org.gfsj.lockd.core.ResourceName;
+import org.gfsj.lockd.proto.ClientFrame;
+import org.gfsj.lockd.proto.Convert;
+import org.gfsj.lockd.proto.Event;
+import org.gfsj.lockd.proto.Hello;
+import org.gfsj.lockd.proto.Holding;
+import org.gfsj.lockd.proto.JournalRecovered;
+import org.gfsj.lockd.proto.Leave;
+import org.gfsj.lockd.proto.Lock;
+import org.gfsj.lockd.proto.Register;
+import org.gfsj.lockd.proto.Renew;
+import org.gfsj.lockd.proto.Reply;
+import org.gfsj.lockd.proto.Request;
+import org.gfsj.lockd.proto.Resync;
+import org.gfsj.lockd.proto.ServerFrame;
+import org.gfsj.lockd.proto.Status;
+import org.gfsj.lockd.proto.Unlock;
+import org.gfsj.lockd.state.WireTypes;
+import org.gfsj.lockd.wire.FrameCodecs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's connection to lockd: asynchronous lock, convert and unlock, pushed "granted" and
+ * "blocking" events, lease renewal and self-fencing.
+ *
+ * <h2>Exactly once across peers</h2>
+ * Every request carries this client's random id and a sequence number, and stays in
+ * {@code pending} until its reply arrives; each request tells lockd which replies were received
+ * ({@code acked_below}), so lockd keeps the others for replay. The client talks to one peer at a
+ * time and hears from that peer's replica, in log order. When it moves to another peer (the old
+ * one closed, or was silent on a request for {@code requestTimeoutMillis}) it sends, in order:
+ * hello, a resync, then every pending request again. Everything the new peer sends before the
+ * resync reply stems from older log entries and is dropped; the resync reply is the state as of
+ * its entry (holds, pending requests, whom each hold blocks), from which lost grants and lost
+ * blocking events are recovered; the resent requests are answered from the replay cache or
+ * applied for the first time. So no grant, blocking event or reply is lost, and none applies
+ * twice.
+ *
+ * <h2>Local state</h2>
+ * {@code locks} has one entry per resource this node holds or asked for: the granted mode, and
+ * the mode a pending lock or conversion waits for with its future. A lock the node already holds
+ * in a sufficient mode needs no message at all: callers (gfs-fs glocks) check {@link #held}
+ * first.
+ *
+ * <h2>Threads</h2>
+ * All state belongs to one Netty event-loop thread; public methods hand their work to it and
+ * return futures, which complete on that thread.
+ */
+public final class LockdClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LockdClient.class);
+  private static final long TICK_MILLIS = 50;
+
+  private final LockdClientConfig config;
+  private final LockdListener listener;
+  private final long clientId;
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoop loop = group.next();
+  private final Bootstrap bootstrap;
+
+  private long nextSeq = 1;
+  private final TreeMap<Long, Pending> pending = new TreeMap<>();
+  private final Map<ResourceName, Local> locks = new HashMap<>();
+  private Channel channel;
+  private boolean connecting;
+  private int nextPeer;
+  /** Seq of the resync that must be answered before frames from this peer count; 0 if none. */
+  private long awaitingResync;
+  private boolean registered;
+  private int slot = -1;
+  private long leaseValidUntilNanos;
+  private long lastRenewSentNanos;
+  private boolean renewPending;
+  private String deadBecause;
+
+  private enum Kind { REGISTER, LOCK, CONVERT, UNLOCK, RENEW, RESYNC, LEAVE, REPORT }
+
+  private static final class Pending {
+    final Kind kind;
+    final Request request;
+    final CompletableFuture<?> future;
+    final long firstSentNanos = System.nanoTime();
+    long sentNanos = System.nanoTime();
+
+    Pending(Kind kind, Request request, CompletableFuture<?> future) {
+      this.kind = kind;
+      this.request = request;
+      this.future = future;
+    }
+  }
+
+  /** What this node holds or waits for on one resource. */
+  private static final class Local {
+    LockMode granted;
+    LockMode awaiting;
+    CompletableFuture<Grant> waiter;
+  }
+
+  private LockdClient(LockdClientConfig config, LockdListener listener) {
+    this.config = config;
+    this.listener = listener;
+    long id = 0;
+    SecureRandom random = new SecureRandom();
+    while (id == 0) {
+      id = random.nextLong();
+    }
+    this.clientId = id;
+    this.bootstrap = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.requestTimeoutMillis())
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            FrameCodecs.clientSide(ch.pipeline());
+            ch.pipeline().addLast("client", new Inbound());
+          }
+        });
+  }
+
+  /** Registers {@code config.nodeName()} with lockd; completes once it holds a lease. */
+  public static CompletableFuture<LockdClient> connect(LockdClientConfig config,
+      LockdListener listener) {
+    LockdClient client = new LockdClient(config, listener);
+    CompletableFuture<LockdClient> done = new CompletableFuture<>();
+    client.loop.execute(() -> {
+      client.loop.scheduleWithFixedDelay(client::tick, TICK_MILLIS, TICK_MILLIS,
+          TimeUnit.MILLISECONDS);
+      CompletableFuture<Void> registeredFuture = new CompletableFuture<>();
+      client.send(Kind.REGISTER, client.request().setRegister(Register.newBuilder()
+          .setNodeName(config.nodeName()).setLeaseMillis(config.leaseMillis())), registeredFuture);
+      client.connectNext();
+      registeredFuture.whenComplete((v, e) -> {
+        if (e != null) {
+          client.close();
+          done.completeExceptionally(e);
+        } else {
+          done.complete(client);
+        }
+      });
+    });
+    return done;
+  }
+
+  public long clientId() {
+    return clientId;
+  }
+
+  /** The journal slot lockd assigned to this node. */
+  public int journalSlot() {
+    return slot;
+  }
+
+  // ------------------------------------------------------------------ API
+
+  /** Asks for {@code resource} in {@code mode}; with {@code noQueue}, fails unless granted now. */
+  public CompletableFuture<Grant> lock(ResourceName resource, LockMode mode, boolean noQueue) {
+    CompletableFuture<Grant> f = new CompletableFuture<>();
+    onLoop(() -> {
+      if (failIfDead(f)) {
+        return;
+      }
+      if (locks.containsKey(resource)) {
+        f.completeExceptionally(new LockdException(LockdException.Outcome.REFUSED,
+            resource + " is already held or requested by this node; use convert"));
+        return;
+      }
+      Local local = new Local();
+      local.awaiting = mode;
+      local.waiter = f;
+      locks.put(resource, local);
+      send(Kind.LOCK, request().setLock(Lock.newBuilder()
+          .setResource(WireTypes.resource(resource)).setMode(WireTypes.mode(mode))
+          .setNoqueue(noQueue)), null);
+    });
+    return f;
+  }
+
+  /**
+   * Changes a granted hold to {@code mode}. {@code valueBlock}, if not null, is published when
+   * the hold is PW or EX (a writer converting down).
+   */
+  public CompletableFuture<Grant> convert(ResourceName resource, LockMode mode, boolean noQueue,
+      byte[] valueBlock) {
+    CompletableFuture<Grant> f = new CompletableFuture<>();
+    onLoop(() -> {
+      if (failIfDead(f)) {
+        return;
+      }
+      Local local = locks.get(resource);
+      if (local == null || local.granted == null || local.awaiting != null) {
+        f.completeExceptionally(new LockdException(LockdException.Outcome.REFUSED,
+            resource + " is not held, or a request on it is pending"));
+        return;
+      }
+      local.awaiting = mode;
+      local.waiter = f;
+      Convert.Builder c = Convert.newBuilder().setResource(WireTypes.resource(resource))
+          .setMode(WireTypes.mode(mode)).setNoqueue(noQueue);
+      if (valueBlock != null) {
+        c.setValueBlock(ByteString.copyFrom(valueBlock));
+      }
+      send(Kind.CONVERT, request().setConvert(c), null);
+    });
+    return f;
+  }
+
+  /**
+   * Releases {@code resource}, or cancels a request still waiting on it (whose future then fails
+   * with CANCELLED). {@code valueBlock}, if not null, is published when the hold was PW or EX.
+   */
+  public CompletableFuture<Void> unlock(ResourceName resource, byte[] valueBlock) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    onLoop(() -> {
+      if (failIfDead(f)) {
+        return;
+      }
+      Local local = locks.remove(resource);
+      if (local == null) {
+        f.completeExceptionally(new LockdException(LockdException.Outcome.REFUSED,
+            resource + " is not held by this node"));
+        return;
+      }
+      if (local.waiter != null && !local.waiter.isDone()) {
+        local.waiter.completeExceptionally(new LockdException(LockdException.Outcome.CANCELLED,
+            "request for " + resource + " cancelled by unlock"));
+      }
+      Unlock.Builder u = Unlock.newBuilder().setResource(WireTypes.resource(resource));
+      if (valueBlock != null) {
+        u.setValueBlock(ByteString.copyFrom(valueBlock));
+      }
+      send(Kind.UNLOCK, request().setUnlock(u), f);
+    });
+    return f;
+  }
+
+  /** Reports that the journal in {@code slot} (whose claim this node holds in EX) is replayed. */
+  public CompletableFuture<Void> journalRecovered(int journalSlot) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    onLoop(() -> {
+      if (!failIfDead(f)) {
+        send(Kind.REPORT, request().setJournalRecovered(
+            JournalRecovered.newBuilder().setSlot(journalSlot)), f);
+      }
+    });
+    return f;
+  }
+
+  /** The mode this node holds on {@code resource} right now, or null. */
+  public CompletableFuture<LockMode> held(ResourceName resource) {
+    CompletableFuture<LockMode> f = new CompletableFuture<>();
+    onLoop(() -> {
+      Local local = locks.get(resource);
+      f.complete(local == null ? null : local.granted);
+    });
+    return f;
+  }
+
+  /** Leaves the cluster cleanly (releasing every lock) and closes the connection. */
+  @Override
+  public void close() {
+    CompletableFuture<Void> left = new CompletableFuture<>();
+    onLoop(() -> {
+      if (registered && deadBecause == null) {
+        send(Kind.LEAVE, request().setLeave(Leave.getDefaultInstance()), left);
+      } else {
+        left.complete(null);
+      }
+    });
+    try {
+      left.get(config.requestTimeoutMillis() * 2, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("node {} could not leave lockd cleanly ({}); its lease will lapse instead",
+          config.nodeName(), e.toString());
+    }
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    onLoop(() -> {
+      die("client closed", false);
+      stopped.complete(null);
+    });
+    stopped.join();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private Request.Builder request() {
+    return Request.newBuilder().setClientId(clientId).setSeq(nextSeq++);
+  }
+
+  private void send(Kind kind, Request.Builder builder, CompletableFuture<?> future) {
+    Pending p = new Pending(kind, builder.build(), future);
+    pending.put(p.request.getSeq(), p);
+    if (channel != null && channel.isActive()) {
+      write(p);
+    }
+  }
+
+  private void write(Pending p) {
+    p.sentNanos = System.nanoTime();
+    long ackedBelow = pending.isEmpty() ? nextSeq : pending.firstKey();
+    Request r = p.request.toBuilder().setAckedBelow(ackedBelow).build();
+    channel.writeAndFlush(ClientFrame.newBuilder().setRequest(r).build(), channel.voidPromise());
+  }
+
+  private void onLoop(Runnable r) {
+    if (loop.inEventLoop()) {
+      r.run();
+    } else {
+      loop.execute(r);
+    }
+  }
+
+  private boolean failIfDead(CompletableFuture<?> f) {
+    if (deadBecause != null) {
+      f.completeExceptionally(new LockdException(LockdException.Outcome.FENCED, deadBecause));
+      return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  private void connectNext() {
+    if (connecting || deadBecause != null) {
+      return;
+    }
+    connecting = true;
+    List<InetSocketAddress> peers = config.peers();
+    InetSocketAddress peer = peers.get(nextPeer++ % peers.size());
+    InetSocketAddress resolved = new InetSocketAddress(peer.getHostString(), peer.getPort());
+    ChannelFuture cf = bootstrap.connect(resolved);
+    cf.addListener(done -> {
+      connecting = false;
+      if (!done.isSuccess()) {
+        LOG.debug("lockd peer {} unreachable: {}", peer, done.cause().toString());
+        return;
+      }
+      if (deadBecause != null) {
+        cf.channel().close();
+        return;
+      }
+      channel = cf.channel();
+      LOG.debug("node {} connected to lockd peer {}", config.nodeName(), peer);
+      channel.write(ClientFrame.newBuilder()
+          .setHello(Hello.newBuilder().setClientId(clientId)).build(), channel.voidPromise());
+      pending.values().removeIf(p -> p.kind == Kind.RESYNC);
+      if (registered) {
+        long seq = nextSeq;
+        send(Kind.RESYNC, request().setResync(Resync.getDefaultInstance()), null);
+        awaitingResync = seq;
+      }
+      for (Pending p : new ArrayList<>(pending.values())) {
+        if (p.kind != Kind.RESYNC) {
+          write(p);
+        }
+      }
+      channel.flush();
+    });
+  }
+
+  private void disconnected(Channel ch) {
+    if (ch == channel) {
+      channel = null;
+      awaitingResync = 0;
+    }
+  }
+
+  /** Periodic work: reconnect, notice a silent peer, renew the lease, fence if it is late. */
+  private void tick() {
+    if (deadBecause != null) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (registered && now >= leaseValidUntilNanos
+        - TimeUnit.MILLISECONDS.toNanos(config.selfFenceMarginMillis())) {
+      die("lease of node " + config.nodeName() + " not renewed within "
+          + (config.leaseMillis() - config.selfFenceMarginMillis()) + " ms; stop all I/O", true);
+      return;
+    }
+    if (channel == null) {
+      connectNext();
+      return;
+    }
+    for (Pending p : pending.values()) {
+      if (now - p.sentNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())) {
+        LOG.info("node {}: lockd peer {} silent for {} ms on a request; trying the next peer",
+            config.nodeName(), channel.remoteAddress(), config.requestTimeoutMillis());
+        Channel old = channel;
+        disconnected(old);
+        old.close();
+        connectNext();
+        return;
+      }
+    }
+    if (registered && !renewPending
+        && now - lastRenewSentNanos >= TimeUnit.MILLISECONDS.toNanos(config.renewEveryMillis())) {
+      lastRenewSentNanos = now;
+      renewPending = true;
+      send(Kind.RENEW, request().setRenew(Renew.getDefaultInstance()), null);
+    }
+  }
+
+  /** Ends this client: every pending future fails; with {@code fence}, the listener is told. */
+  private void die(String why, boolean fence) {
+    if (deadBecause != null) {
+      return;
+    }
+    deadBecause = why;
+    if (fence) {
+      LOG.error("node {} fences itself: {}", config.nodeName(), why);
+    }
+    LockdException e = new LockdException(LockdException.Outcome.FENCED, why);
+    for (Pending p : pending.values()) {
+      if (p.future != null) {
+        p.future.completeExceptionally(e);
+      }
+    }
+    pending.clear();
+    for (Local l : locks.values()) {
+      if (l.waiter != null) {
+        l.waiter.completeExceptionally(e);
+      }
+    }
+    locks.clear();
+    if (channel != null) {
+      channel.close();
+      channel = null;
+    }
+    if (fence) {
+      listener.selfFenced(why);
+    }
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  private void received(Channel ch, ServerFrame frame) {
+    if (ch != channel || deadBecause != null) {
+      return;
+    }
+    if (frame.hasGoodbye()) {
+      LOG.warn("lockd peer {} closed the connection: {}", ch.remoteAddress(), frame.getGoodbye());
+      return;
+    }
+    if (awaitingResync != 0) {
+      if (frame.hasReply() && frame.getReply().getSeq() == awaitingResync) {
+        awaitingResync = 0;
+        pending.remove(frame.getReply().getSeq());
+        resynced(frame.getReply());
+      }
+      return;
+    }
+    if (frame.hasReply()) {
+      replied(frame.getReply());
+    } else if (frame.hasEvent()) {
+      event(frame.getEvent());
+    }
+  }
+
+  private void replied(Reply reply) {
+    Pending p = pending.remove(reply.getSeq());
+    if (p == null) {
+      return;
+    }
+    switch (p.kind) {
+      case REGISTER -> {
+        if (reply.getStatus() == Status.OK) {
+          registered = true;
+          slot = reply.getSlot();
+          leaseValidUntilNanos = p.firstSentNanos
+              + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis());
+          lastRenewSentNanos = System.nanoTime();
+          complete(p, null);
+        } else {
+          fail(p, reply);
+        }
+      }
+      case RENEW -> {
+        renewPending = false;
+        if (reply.getStatus() == Status.OK) {
+          leaseValidUntilNanos = Math.max(leaseValidUntilNanos,
+              p.firstSentNanos + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis()));
+        } else {
+          die("lockd refused to renew the lease: " + reply.getError(), true);
+        }
+      }
+      case LOCK, CONVERT -> {
+        ResourceName resource = WireTypes.resource(p.kind == Kind.LOCK
+            ? p.request.getLock().getResource() : p.request.getConvert().getResource());
+        Local local = locks.get(resource);
+        if (local == null || local.awaiting == null) {
+          return;
+        }
+        switch (reply.getStatus()) {
+          case GRANTED -> granted(resource, local, WireTypes.mode(reply.getMode()),
+              reply.getValueBlock().toByteArray(), !reply.getValueBlockInvalid());
+          case QUEUED -> { }
+          default -> {
+            if (p.kind == Kind.LOCK) {
+              locks.remove(resource);
+            }
+            local.awaiting = null;
+            local.waiter.completeExceptionally(exception(reply));
+          }
+        }
+      }
+      case UNLOCK, LEAVE, REPORT -> {
+        if (reply.getStatus() == Status.OK) {
+          complete(p, null);
+        } else {
+          fail(p, reply);
+        }
+      }
+      case RESYNC -> { }
+    }
+  }
+
+  private void event(Event event) {
+    if (event.hasGranted()) {
+      ResourceName resource = WireTypes.resource(event.getGranted().getResource());
+      Local local = locks.get(resource);
+      LockMode mode = WireTypes.mode(event.getGranted().getMode());
+      if (local != null && local.awaiting == mode) {
+        granted(resource, local, mode, event.getGranted().getValueBlock().toByteArray(),
+            !event.getGranted().getValueBlockInvalid());
+      }
+    } else if (event.hasBlocking()) {
+      ResourceName resource = WireTypes.resource(event.getBlocking().getResource());
+      if (locks.containsKey(resource)) {
+        listener.blocking(resource, WireTypes.mode(event.getBlocking().getWanted()));
+      }
+    }
+  }
+
+  /** The state as of the resync entry: recover grants and blocking news lost with a peer. */
+  private void resynced(Reply reply) {
+    for (Holding h : reply.getHoldingsList()) {
+      ResourceName resource = WireTypes.resource(h.getResource());
+      Local local = locks.get(resource);
+      if (local == null) {
+        continue;
+      }
+      if (local.awaiting != null && h.hasGranted() && !h.hasRequested()
+          && WireTypes.mode(h.getGranted()) == local.awaiting) {
+        granted(resource, local, local.awaiting, h.getValueBlock().toByteArray(),
+            !h.getValueBlockInvalid());
+      }
+      for (var wanted : h.getBlockedModesList()) {
+        listener.blocking(resource, WireTypes.mode(wanted));
+      }
+    }
+  }
+
+  private static void granted(ResourceName resource, Local local, LockMode mode, byte[] lvb,
+      boolean lvbValid) {
+    local.granted = mode;
+    local.awaiting = null;
+    local.waiter.complete(new Grant(resource, mode, lvb, lvbValid));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void complete(Pending p, Object value) {
+    if (p.future != null) {
+      ((CompletableFuture<Object>) p.future).complete(value);
+    }
+  }
+
+  private static void fail(Pending p, Reply reply) {
+    if (p.future != null) {
+      p.future.completeExceptionally(exception(reply));
+    }
+  }
+
+  private static LockdException exception(Reply reply) {
+    LockdException.Outcome outcome = switch (reply.getStatus()) {
+      case NOT_GRANTED -> LockdException.Outcome.NOT_GRANTED;
+      case DEADLOCK -> LockdException.Outcome.DEADLOCK;
+      default -> LockdException.Outcome.REFUSED;
+    };
+    String text = reply.getError().isEmpty() ? outcome.name() : reply.getError();
+    return new LockdException(outcome, text);
+  }
+
+  private final class Inbound extends SimpleChannelInboundHandler<ServerFrame> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ServerFrame frame) {
+      received(ctx.channel(), frame);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      disconnected(ctx.channel());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.warn("lockd connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package org.gfsj.lockd.client;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * How a node reaches lockd and keeps its lease.
+ *
+ * <p>Lease and self-fence margin: the leader's lease for the node ends {@code leaseMillis} after
+ * it applied the node's last renewal, which is after the node sent it. The client counts from
+ * the moment it first sent that renewal, and fences itself {@code selfFenceMarginMillis} before
+ * that count runs out. So it stops I/O at least the margin before any peer can think the lease
+ * lapsed, provided clocks advance at nearly the same rate; the margin covers clock drift, GC
+ * pauses on the client and the time it takes gfs-fs to stop issuing writes.
+ *
+ * @param peers every lockd peer's client address; the client tries them in turn
+ * @param nodeName this node's name, unique in the cluster
+ * @param leaseMillis lease length requested at registration
+ * @param renewEveryMillis how often to renew (several renewals fit in a lease)
+ * @param selfFenceMarginMillis how long before the lease ends the node stops I/O
+ * @param requestTimeoutMillis a peer silent this long on a pending request is abandoned for the
+ *     next one
+ */
+public record LockdClientConfig(List<InetSocketAddress> peers, String nodeName, long leaseMillis,
+    long renewEveryMillis, long selfFenceMarginMillis, long requestTimeoutMillis) {
+
+  public LockdClientConfig {
+    if (peers.isEmpty()) {
+      throw new IllegalArgumentException("no lockd peer given");
+    }
+    if (selfFenceMarginMillis + 2 * renewEveryMillis >= leaseMillis) {
+      throw new IllegalArgumentException("lease of " + leaseMillis + " ms leaves no room for "
+          + "two renewals every " + renewEveryMillis + " ms and a self-fence margin of "
+          + selfFenceMarginMillis + " ms; lengthen the lease");
+    }
+  }
+
+  /** Defaults: 10 s lease renewed every second, fence 3 s early, 2 s per peer before moving on. */
+  public static LockdClientConfig defaults(List<InetSocketAddress> peers, String nodeName) {
+    return new LockdClientConfig(peers, nodeName, 10_000, 1_000, 3_000, 2_000);
+  }
+}

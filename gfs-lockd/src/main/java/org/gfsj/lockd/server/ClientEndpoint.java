@@ -1,0 +1,176 @@
+package org.gfsj.lockd.server;
+
+import com.google.protobuf.ByteString;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.server.RaftServer;
+import org.gfsj.lockd.proto.ClientFrame;
+import org.gfsj.lockd.proto.Dump;
+import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.proto.ServerFrame;
+import org.gfsj.lockd.state.LogApplier;
+import org.gfsj.lockd.wire.FrameCodecs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A peer's door for clients: accepts connections, feeds their requests to the {@link Batcher},
+ * and sends each connected client the replies and events that this peer's replica produces when
+ * it applies the log. Replies therefore reach a client in log order together with its events;
+ * a client that moves to another peer asks for a resync first (see {@code LockdClient}).
+ */
+public final class ClientEndpoint implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientEndpoint.class);
+
+  private final Replica replica;
+  private final RaftClient raft;
+  private final Batcher batcher;
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
+  private final Channel listener;
+
+  public ClientEndpoint(Replica replica, InetSocketAddress bind) throws InterruptedException {
+    this.replica = replica;
+    this.raft = replica.newClient();
+    this.batcher = new Batcher(raft);
+    replica.stateMachine().setOutput(this::deliver);
+    this.listener = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            FrameCodecs.serverSide(ch.pipeline());
+            ch.pipeline().addLast("session", new Session());
+          }
+        })
+        .bind(bind).sync().channel();
+  }
+
+  public int port() {
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Sends applied frames to the clients connected here; the others' are someone else's. */
+  private void deliver(List<ServerFrame> frames) {
+    Set<Channel> touched = new HashSet<>();
+    for (ServerFrame f : frames) {
+      long client = f.hasReply() ? f.getReply().getClientId() : f.getEvent().getClientId();
+      Channel ch = clients.get(client);
+      if (ch != null) {
+        ch.write(f, ch.voidPromise());
+        touched.add(ch);
+      }
+    }
+    touched.forEach(Channel::flush);
+  }
+
+  private PeerStatus status() {
+    RaftServer.Division d = replica.division();
+    PeerStatus.Builder s = PeerStatus.newBuilder()
+        .setPeerId(replica.id().toString())
+        .setRole(d.getInfo().getCurrentRole().name())
+        .setTerm(d.getInfo().getCurrentTerm())
+        .setAppliedIndex(Math.max(0, replica.stateMachine().getLastAppliedTermIndex().getIndex()));
+    if (d.getInfo().getLeaderId() != null) {
+      s.setLeaderId(d.getInfo().getLeaderId().toString());
+    }
+    var snapshot = replica.stateMachine().getLatestSnapshot();
+    if (snapshot != null) {
+      s.setSnapshotIndex(snapshot.getIndex());
+    }
+    s.setStateDigest(ByteString.copyFrom(replica.stateMachine().read(LogApplier::digest)));
+    d.getGroup().getPeers().forEach(p -> s.addPeers(p.getId() + "=" + p.getAddress()));
+    return s.build();
+  }
+
+  private Dump dump() {
+    return replica.stateMachine().read(applier -> applier.dump().toBuilder()
+        .setAppliedIndex(replica.stateMachine().getLastAppliedTermIndex().getIndex())
+        .build());
+  }
+
+  /** One connection: which client it serves, and its frames. */
+  private final class Session extends SimpleChannelInboundHandler<ClientFrame> {
+    private long clientId;
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ClientFrame frame) {
+      switch (frame.getKindCase()) {
+        case HELLO -> {
+          long id = frame.getHello().getClientId();
+          if (clientId != 0 || id == 0) {
+            goodbye(ctx, "hello must come once, first, with a non-zero client id");
+            return;
+          }
+          clientId = id;
+          Channel previous = clients.put(id, ctx.channel());
+          if (previous != null && previous != ctx.channel()) {
+            previous.close();
+          }
+        }
+        case REQUEST -> {
+          if (clientId == 0 || frame.getRequest().getClientId() != clientId) {
+            goodbye(ctx, "request for client " + Long.toHexString(frame.getRequest().getClientId())
+                + " on a connection that said hello as " + Long.toHexString(clientId));
+            return;
+          }
+          batcher.submit(frame.getRequest());
+        }
+        case STATUS_QUERY -> ctx.writeAndFlush(ServerFrame.newBuilder().setStatus(status()).build());
+        case DUMP_QUERY -> ctx.writeAndFlush(ServerFrame.newBuilder().setDump(dump()).build());
+        default -> goodbye(ctx, "unknown frame; is the client newer than this lockd?");
+      }
+    }
+
+    private void goodbye(ChannelHandlerContext ctx, String why) {
+      LOG.warn("closing client connection {}: {}", ctx.channel().remoteAddress(), why);
+      ctx.writeAndFlush(ServerFrame.newBuilder().setGoodbye(why).build())
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (clientId != 0) {
+        clients.remove(clientId, ctx.channel());
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.warn("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+    batcher.close();
+    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    try {
+      raft.close();
+    } catch (java.io.IOException e) {
+      LOG.warn("closing the Raft client: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package org.gfsj.lockd.server;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.gfsj.lockd.core.Compatibility;
+import org.gfsj.lockd.core.LockMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code gfs-lockd}: one peer of the Raft-replicated lock manager. */
+@Command(
+    name = "gfs-lockd",
+    mixinStandardHelpOptions = true,
+    version = "gfs-lockd 0.1.0",
+    description = "Runs one peer of the GFSJ lock manager. Start the same command on every "
+        + "peer with its own --id; one peer for a single host, three or five for a cluster. "
+        + "Clients and gfs-tool reach a peer on its client port, the Raft port + 1 unless "
+        + "--client-port says otherwise (tools assume the default).")
+public final class LockdServer implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(LockdServer.class);
+
+  @Option(names = "--id", required = true, description = "This peer's id, one of --peers.")
+  String id;
+
+  @Option(names = "--peers", required = true,
+      description = "Every peer as ID=HOST:RAFTPORT, comma-separated, e.g. "
+          + "n1=10.0.0.1:7400,n2=10.0.0.2:7400,n3=10.0.0.3:7400.")
+  String peers;
+
+  @Option(names = "--dir", required = true,
+      description = "Data directory: Raft log and RocksDB snapshots.")
+  Path dir;
+
+  @Option(names = "--client-port", description = "Port for clients (default: Raft port + 1).")
+  Integer clientPort;
+
+  @Option(names = "--cluster", defaultValue = "gfsj",
+      description = "Cluster name; peers of one cluster must agree (default: ${DEFAULT-VALUE}).")
+  String cluster;
+
+  @Option(names = "--fence-agent",
+      description = "Command that fences a node: run with the node name as last argument and "
+          + "action=off, nodename, slot, client_id on stdin; exit 0 when done. Without it, "
+          + "dead nodes stay suspected and keep their locks.")
+  String fenceAgent;
+
+  @Option(names = "--snapshot-every", defaultValue = "" + Replica.SNAPSHOT_EVERY,
+      description = "Log entries between snapshots (default: ${DEFAULT-VALUE}).")
+  long snapshotEvery;
+
+  @Option(names = "--unsafe-compatible-pair", hidden = true,
+      description = "TESTS ONLY: also treat these two modes (e.g. PR,PW) as compatible, to show "
+          + "that the checkers catch a broken grant rule.")
+  String unsafePair;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LockdServer()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PeerList list;
+    try {
+      list = PeerList.parse(peers);
+    } catch (IllegalArgumentException e) {
+      System.err.println("gfs-lockd: " + e.getMessage());
+      return 2;
+    }
+    if (!list.raft().containsKey(id)) {
+      System.err.println("gfs-lockd: --id " + id + " is not one of the --peers "
+          + list.raft().keySet());
+      return 2;
+    }
+    Compatibility compatibility = Compatibility.STANDARD;
+    if (unsafePair != null) {
+      String[] modes = unsafePair.split(",");
+      compatibility = compatibility.withExtraPair(LockMode.valueOf(modes[0]),
+          LockMode.valueOf(modes[1]));
+      LOG.error("UNSAFE: {} and {} are treated as compatible; never run this in production",
+          modes[0], modes[1]);
+    }
+    InetSocketAddress raftAddress = list.raft().get(id);
+    int port = clientPort != null ? clientPort : raftAddress.getPort() + PeerList.CLIENT_PORT_OFFSET;
+    Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery);
+    replica.start();
+    ClientEndpoint endpoint =
+        new ClientEndpoint(replica, new InetSocketAddress(raftAddress.getHostString(), port));
+    LeaseWatcher watcher =
+        new LeaseWatcher(replica, fenceAgent == null ? null : new FenceAgent(fenceAgent));
+    watcher.start();
+    LOG.info("lockd peer {} of cluster {}: raft {}, clients on port {}", id, cluster,
+        raftAddress, endpoint.port());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      watcher.close();
+      endpoint.close();
+      try {
+        replica.close();
+      } catch (Exception e) {
+        LOG.warn("closing replica: {}", e.toString());
+      }
+      stopped.countDown();
+    }, "lockd-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

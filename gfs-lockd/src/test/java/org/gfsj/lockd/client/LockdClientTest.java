@@ -1,0 +1,126 @@
+package org.gfsj.lockd.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.gfsj.lockd.core.LockMode;
+import org.gfsj.lockd.core.ResourceName;
+import org.gfsj.lockd.server.InProcessCluster;
+import org.gfsj.lockd.testing.Await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LockdClientTest {
+  private static final ResourceName INODE = new ResourceName(2, 42);
+
+  @TempDir Path dir;
+  private InProcessCluster cluster;
+  private final List<LockdClient> clients = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    cluster = new InProcessCluster(dir, 3);
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (LockdClient c : clients) {
+      c.close();
+    }
+    cluster.close();
+  }
+
+  private LockdClient client(String name, LockdListener listener) throws Exception {
+    LockdClient c = LockdClient.connect(
+        LockdClientConfig.defaults(cluster.clientAddresses(), name), listener)
+        .get(30, TimeUnit.SECONDS);
+    clients.add(c);
+    return c;
+  }
+
+  private static <T> T get(CompletableFuture<T> f) throws Exception {
+    return f.get(20, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void waiterIsHandedTheLockWithTheValueBlockWhenTheHolderReleases() throws Exception {
+    List<String> blockingSeen = new CopyOnWriteArrayList<>();
+    LockdClient a = client("a", new LockdListener() {
+      @Override
+      public void blocking(ResourceName resource, LockMode wanted) {
+        blockingSeen.add(resource + " " + wanted);
+      }
+    });
+    LockdClient b = client("b", new LockdListener() {});
+    assertNotEquals(a.journalSlot(), b.journalSlot());
+    assertEquals(LockMode.EX, get(a.lock(INODE, LockMode.EX, false)).mode());
+    CompletableFuture<Grant> waiting = b.lock(INODE, LockMode.PR, false);
+    Await.until(Duration.ofSeconds(10), "a blocking event", () -> !blockingSeen.isEmpty());
+    assertEquals(List.of(INODE + " PR"), blockingSeen);
+    assertFalse(waiting.isDone());
+    get(a.unlock(INODE, new byte[] {4, 2}));
+    Grant g = get(waiting);
+    assertEquals(LockMode.PR, g.mode());
+    assertArrayEquals(new byte[] {4, 2}, g.valueBlock());
+    assertEquals(LockMode.PR, get(b.held(INODE)));
+  }
+
+  @Test
+  void tryLockFailsAtOnceAndMisuseIsRefused() throws Exception {
+    LockdClient a = client("a", new LockdListener() {});
+    LockdClient b = client("b", new LockdListener() {});
+    get(a.lock(INODE, LockMode.PW, false));
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> get(b.lock(INODE, LockMode.PR, true)));
+    assertEquals(LockdException.Outcome.NOT_GRANTED, ((LockdException) e.getCause()).outcome());
+    e = assertThrows(ExecutionException.class, () -> get(b.unlock(INODE, null)));
+    assertEquals(LockdException.Outcome.REFUSED, ((LockdException) e.getCause()).outcome());
+    assertEquals(LockMode.CR, get(a.convert(INODE, LockMode.CR, false, null)).mode());
+    assertEquals(LockMode.PR, get(b.lock(INODE, LockMode.PR, true)).mode());
+  }
+
+  @Test
+  void grantsAndBlockingNewsSurviveTheLossOfTheClientsPeer() throws Exception {
+    ResourceName other = new ResourceName(2, 43);
+    List<String> blockingSeen = new CopyOnWriteArrayList<>();
+    // b starts on n1 (the first in its list) and moves on when n1 goes away.
+    LockdClient b = client("b", new LockdListener() {
+      @Override
+      public void blocking(ResourceName resource, LockMode wanted) {
+        blockingSeen.add(resource + " " + wanted);
+      }
+    });
+    LockdClient c = LockdClient.connect(
+        LockdClientConfig.defaults(cluster.clientAddress("n3"), "c"), new LockdListener() {})
+        .get(30, TimeUnit.SECONDS);
+    clients.add(c);
+    get(c.lock(other, LockMode.EX, false));
+    get(b.lock(INODE, LockMode.EX, false));
+    CompletableFuture<Grant> bWaits = b.lock(other, LockMode.EX, false);
+    Await.until(Duration.ofSeconds(10), "b queued", () -> cluster.replica("n3").stateMachine()
+        .read(applier -> applier.space().resource(other).waitingHolders().size() == 1));
+
+    cluster.stop("n1");
+    // Both events happen while b is between peers: its grant on `other`, and c wanting INODE.
+    get(c.unlock(other, null));
+    CompletableFuture<Grant> cWaits = c.lock(INODE, LockMode.PR, false);
+
+    assertEquals(LockMode.EX, get(bWaits).mode());
+    Await.until(Duration.ofSeconds(20), "b told that it blocks c",
+        () -> blockingSeen.contains(INODE + " PR"));
+    get(b.unlock(INODE, null));
+    assertEquals(LockMode.PR, get(cWaits).mode());
+  }
+}

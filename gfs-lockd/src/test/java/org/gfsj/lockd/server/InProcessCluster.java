@@ -1,0 +1,67 @@
+package org.gfsj.lockd.server;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.gfsj.lockd.core.Compatibility;
+import org.gfsj.lockd.testing.FreePorts;
+
+/** Lockd peers (replica + client endpoint) inside the test JVM, for fast client tests. */
+public final class InProcessCluster implements AutoCloseable {
+  private final Path dir;
+  private final PeerList peers;
+  private final Map<String, Replica> replicas = new LinkedHashMap<>();
+  private final Map<String, ClientEndpoint> endpoints = new LinkedHashMap<>();
+
+  public InProcessCluster(Path dir, int size) throws Exception {
+    this.dir = dir;
+    StringBuilder spec = new StringBuilder();
+    for (int i = 1; i <= size; i++) {
+      spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
+          .append(FreePorts.pair());
+    }
+    this.peers = PeerList.parse(spec.toString());
+    for (String id : peers.raft().keySet()) {
+      start(id);
+    }
+  }
+
+  public void start(String id) throws Exception {
+    Replica r = new Replica(id, peers, dir.resolve(id), "test", Compatibility.STANDARD,
+        Replica.SNAPSHOT_EVERY);
+    r.start();
+    InetSocketAddress raft = peers.raft().get(id);
+    replicas.put(id, r);
+    endpoints.put(id, new ClientEndpoint(r,
+        new InetSocketAddress(raft.getHostString(), raft.getPort() + 1)));
+  }
+
+  public void stop(String id) throws Exception {
+    endpoints.remove(id).close();
+    replicas.remove(id).close();
+  }
+
+  public List<InetSocketAddress> clientAddresses() {
+    return peers.clientAddresses();
+  }
+
+  /** Client address of one peer only. */
+  public List<InetSocketAddress> clientAddress(String id) {
+    InetSocketAddress raft = peers.raft().get(id);
+    return List.of(InetSocketAddress.createUnresolved(raft.getHostString(), raft.getPort() + 1));
+  }
+
+  public Replica replica(String id) {
+    return replicas.get(id);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (String id : new ArrayList<>(replicas.keySet())) {
+      stop(id);
+    }
+  }
+}
