@@ -13,8 +13,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -35,9 +34,10 @@ import picocli.CommandLine.Option;
  * direct access to the same image through PathBlockDevice, in one run: 1 MiB sequential and 4 KiB
  * random reads and writes at queue depth 1 and 32.
  *
- * <p>The NBD side keeps its queue full from one thread through the asynchronous API, as the
- * filesystem does; the direct side runs one thread per request in flight, since a file channel
- * has no other way to keep several requests at the disk. nbd-server reads and writes the image
+ * <p>The NBD side keeps its queue full through the asynchronous API, each completion issuing the
+ * next request, as the filesystem does; the direct side runs one thread per request in flight,
+ * since a file channel has no other way to keep several requests at the disk. Each cell alternates
+ * the two sides in rounds, so that other work on the host disturbs both alike. nbd-server reads and writes the image
  * through the host's page cache; the direct side bypasses it (O_DIRECT) where the filesystem
  * allows, so it shows what the disk itself does.
  */
@@ -61,8 +61,8 @@ final class NbdBenchCommand implements Callable<Integer> {
       + " (default: ${DEFAULT-VALUE}).", defaultValue = "256")
   int sizeMb;
 
-  @Option(names = "--seconds", description = "Seconds measured per cell, after a short warm-up"
-      + " (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+  @Option(names = "--seconds", description = "Seconds measured per cell and side, in rounds that"
+      + " alternate NBD and direct (default: ${DEFAULT-VALUE}).", defaultValue = "3")
   double seconds;
 
   /** One access pattern: how big each request is, and where the next one goes. */
@@ -84,6 +84,12 @@ final class NbdBenchCommand implements Callable<Integer> {
       new Workload("4 KiB random read", 1, false, true),
       new Workload("4 KiB random write", 1, true, true));
   private static final int[] DEPTHS = {1, 32};
+  /** Rounds per cell, alternating NBD and direct. */
+  private static final int ROUNDS = 3;
+  /** Unmeasured start of each round, while the queue fills. */
+  private static final double RAMP_UP = 0.1;
+  /** Unmeasured run of each workload through NBD before any cell, for the JIT compiler. */
+  private static final double JIT_WARMUP = 1.0;
 
   /** Requests completed in the measured window. */
   private record Result(long ops, long bytes, double seconds) {
@@ -93,6 +99,10 @@ final class NbdBenchCommand implements Callable<Integer> {
 
     double iops() {
       return ops / seconds;
+    }
+
+    Result plus(Result r) {
+      return new Result(ops + r.ops, bytes + r.bytes, seconds + r.seconds);
     }
   }
 
@@ -171,32 +181,67 @@ final class NbdBenchCommand implements Callable<Integer> {
       System.out.printf("image %s, %d MiB; nbd-server %d on %s; NBD client on %s; direct access"
           + " through %s; %.1f s per cell%n%n", target, path.size() >> 20, server.pid(),
           nbd.name(), NbdClient.nativeTransport() ? "epoll" : "NIO", directNote, seconds);
+      for (Workload w : WORKLOADS) {
+        measureNbd(nbd, w, DEPTHS[DEPTHS.length - 1], 0, JIT_WARMUP);
+      }
       List<Cell> cells = new ArrayList<>();
       for (Workload w : WORKLOADS) {
         for (int depth : DEPTHS) {
-          Result n = measureNbd(nbd, w, depth);
-          Result d = measureDirect(path, w, depth);
-          cells.add(new Cell(w, depth, n, d));
+          cells.add(measureCell(nbd, path, w, depth));
         }
       }
       print(cells);
     }
   }
 
-  /** Keeps {@code depth} requests in flight from this one thread. */
-  private Result measureNbd(NbdBlockDevice dev, Workload w, int depth) throws Exception {
-    Semaphore window = new Semaphore(depth);
-    ConcurrentLinkedQueue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
-    for (int i = 0; i < depth; i++) {
-      free.add(buffer(w.bytes(), i));
+  /**
+   * Measures NBD and direct access in alternating rounds, so that a burst of other work on the
+   * host weighs on both sides alike rather than on whichever ran during it.
+   */
+  private Cell measureCell(NbdBlockDevice nbd, PathBlockDevice direct, Workload w, int depth)
+      throws Exception {
+    Result n = new Result(0, 0, 0);
+    Result d = new Result(0, 0, 0);
+    double round = seconds / ROUNDS;
+    for (int i = 0; i < ROUNDS; i++) {
+      n = n.plus(measureNbd(nbd, w, depth, RAMP_UP, round));
+      d = d.plus(measureDirect(direct, w, depth, RAMP_UP, round));
     }
+    return new Cell(w, depth, n, d);
+  }
+
+  /**
+   * Keeps {@code depth} requests in flight: {@code depth} chains, each issuing its next request
+   * from the completion of the last, on the client's event loop, as an asynchronous caller does.
+   */
+  private Result measureNbd(NbdBlockDevice dev, Workload w, int depth, double warmup,
+      double measured) throws Exception {
+    Meter meter = new Meter(warmup, measured);
+    AtomicLong sequence = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    SplittableRandom rnd = new SplittableRandom(1);
-    Meter meter = new Meter(warmup(), seconds);
-    for (long seq = 0; meter.running() && failure.get() == null; seq++) {
-      window.acquire();
-      ByteBuffer buf = free.poll().clear();
-      long block = w.blockFor(seq, rnd, dev.blockCount());
+    CountDownLatch chainsDone = new CountDownLatch(depth);
+    for (int i = 0; i < depth; i++) {
+      new Chain(dev, w, buffer(w.bytes(), i), new SplittableRandom(i), sequence, meter, failure,
+          chainsDone).next();
+    }
+    chainsDone.await();
+    if (failure.get() != null) {
+      throw new IOException("NBD " + w.name() + " failed: " + failure.get().getMessage(),
+          failure.get());
+    }
+    return meter.result();
+  }
+
+  /** One request in flight at a time, the next issued when the last completes. */
+  private record Chain(NbdBlockDevice dev, Workload w, ByteBuffer buf, SplittableRandom rnd,
+      AtomicLong sequence, Meter meter, AtomicReference<Throwable> failure, CountDownLatch done) {
+    void next() {
+      if (!meter.running() || failure.get() != null) {
+        done.countDown();
+        return;
+      }
+      long block = w.blockFor(sequence.getAndIncrement(), rnd, dev.blockCount());
+      buf.clear();
       CompletableFuture<Void> f = w.write()
           ? dev.writeAsync(block, buf, WriteMode.NORMAL) : dev.readAsync(block, buf);
       f.whenComplete((v, err) -> {
@@ -205,23 +250,17 @@ final class NbdBenchCommand implements Callable<Integer> {
         } else {
           meter.done(w.bytes());
         }
-        free.add(buf);
-        window.release();
+        next();
       });
     }
-    window.acquire(depth);
-    if (failure.get() != null) {
-      throw new IOException("NBD " + w.name() + " failed: " + failure.get().getMessage(),
-          failure.get());
-    }
-    return meter.result();
   }
 
   /** One thread per request in flight, each doing synchronous I/O. */
-  private Result measureDirect(BlockDevice dev, Workload w, int depth) throws Exception {
+  private Result measureDirect(BlockDevice dev, Workload w, int depth, double warmup,
+      double measured) throws Exception {
     AtomicLong sequence = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Meter meter = new Meter(warmup(), seconds);
+    Meter meter = new Meter(warmup, measured);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < depth; t++) {
       int id = t;
@@ -254,10 +293,6 @@ final class NbdBenchCommand implements Callable<Integer> {
           failure.get());
     }
     return meter.result();
-  }
-
-  private double warmup() {
-    return Math.min(1.0, seconds / 3);
   }
 
   /** A block-aligned direct buffer full of random bytes, so writes are not all zeroes. */
