@@ -24,7 +24,6 @@ import org.gfsj.journal.device.DeviceOptions;
 import org.gfsj.journal.device.PathBlockDevice;
 import org.gfsj.journal.device.WriteMode;
 import org.gfsj.journal.nbd.NbdBlockDevice;
-import org.gfsj.journal.nbd.NbdClient;
 import org.gfsj.journal.nbd.NbdServerProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -180,7 +179,7 @@ final class NbdBenchCommand implements Callable<Integer> {
         NbdBlockDevice nbd = NbdBlockDevice.open(server.address(EXPORT), DeviceOptions.defaults())) {
       System.out.printf("image %s, %d MiB; nbd-server %d on %s; NBD client on %s; direct access"
           + " through %s; %.1f s per cell%n%n", target, path.size() >> 20, server.pid(),
-          nbd.name(), NbdClient.nativeTransport() ? "epoll" : "NIO", directNote, seconds);
+          nbd.name(), NbdBlockDevice.nativeTransport() ? "epoll" : "NIO", directNote, seconds);
       for (Workload w : WORKLOADS) {
         measureNbd(nbd, w, DEPTHS[DEPTHS.length - 1], 0, JIT_WARMUP);
       }

@@ -99,6 +99,11 @@ public final class NbdBlockDevice implements BlockDevice {
     return client.name();
   }
 
+  /** Whether NBD clients run on native epoll rather than the JDK's NIO. */
+  public static boolean nativeTransport() {
+    return NbdTransport.epoll();
+  }
+
   /** What the server said about the export. */
   public NbdExport export() {
     return export;

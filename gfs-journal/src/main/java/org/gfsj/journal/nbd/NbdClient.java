@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * lose: writes it acknowledged but had not flushed, as with a disk's volatile cache. Callers that
  * need durability flush or use FUA, as they must with any disk.
  */
-public final class NbdClient implements Closeable {
+final class NbdClient implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(NbdClient.class);
   private static final NbdRequestEncoder ENCODER = new NbdRequestEncoder();
   /** Receive buffers grow to 1 MiB so that a large read arrives in few socket reads. */
@@ -110,7 +110,7 @@ public final class NbdClient implements Closeable {
    * Connects and handshakes once, without retrying: a wrong address or export name fails at once
    * with an error that says which.
    */
-  public static NbdClient connect(NbdAddress address, NbdClientOptions options, int blockSize)
+  static NbdClient connect(NbdAddress address, NbdClientOptions options, int blockSize)
       throws IOException {
     NbdClient client = new NbdClient(address, options, blockSize);
     try {
@@ -132,18 +132,13 @@ public final class NbdClient implements Closeable {
   }
 
   /** The export as the first handshake described it. */
-  public NbdExport export() {
+  NbdExport export() {
     return export;
   }
 
   /** The address, as an operator wrote it. */
-  public String name() {
+  String name() {
     return name;
-  }
-
-  /** Whether the client runs on native epoll rather than NIO. */
-  public static boolean nativeTransport() {
-    return NbdTransport.epoll();
   }
 
   /**

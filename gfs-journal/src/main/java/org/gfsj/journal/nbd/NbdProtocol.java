@@ -43,7 +43,6 @@ final class NbdProtocol {
   static final int INFO_EXPORT = 0;
 
   /** Transmission flags, sent with the export's size. */
-  static final int FLAG_HAS_FLAGS = 1;
   static final int FLAG_READ_ONLY = 1 << 1;
   static final int FLAG_SEND_FLUSH = 1 << 2;
   static final int FLAG_SEND_FUA = 1 << 3;
