@@ -1,0 +1,27 @@
+package org.gfsj.fs.vfs;
+
+import java.io.IOException;
+
+/**
+ * A filesystem operation failed with an errno. The message is for the log and the operator (which
+ * inode, which name, what to do); the errno is what the caller's program sees.
+ */
+public class FsException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final Errno errno;
+
+  public FsException(Errno errno, String message) {
+    super(errno + ": " + message);
+    this.errno = errno;
+  }
+
+  public FsException(Errno errno, String message, Throwable cause) {
+    super(errno + ": " + message, cause);
+    this.errno = errno;
+  }
+
+  public Errno errno() {
+    return errno;
+  }
+}
