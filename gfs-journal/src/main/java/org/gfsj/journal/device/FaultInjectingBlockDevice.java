@@ -3,6 +3,10 @@ package org.gfsj.journal.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  *       nothing built on a lost write is ever acknowledged. Flushes after the crash throw too.
  *   <li>Torn writes: the write that crosses the crash point lands in part, some 512-byte sectors of
  *       it and not others, as a multi-sector write does when power fails during it.
+ *   <li>A volatile write cache: at the crash, each block written since the last flush keeps the
+ *       contents of a random one of its unflushed writes, or its flushed contents, block by block
+ *       independently, as a disk cache that reorders writes does. Only a flush or an FUA write
+ *       makes a write survive for sure.
  *   <li>I/O errors on chosen blocks, for reads, writes or both.
  *   <li>Latency added to every operation.
  * </ul>
@@ -32,6 +40,9 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
   private volatile Random tearRandom = new Random(0);
   private volatile long latencyNanos;
   private volatile boolean crashed;
+  /** With a volatile cache: per block, its flushed contents then each unflushed write's. */
+  private Map<Long, List<byte[]>> unflushed;
+  private Random cacheRandom;
 
   /** Which operations fail on a block. */
   public enum Failing {
@@ -54,6 +65,13 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
   public FaultInjectingBlockDevice tearCrashingWrite(long seed) {
     this.tear = true;
     this.tearRandom = new Random(seed);
+    return this;
+  }
+
+  /** Models a volatile write cache whose unflushed writes survive the crash at random. */
+  public synchronized FaultInjectingBlockDevice volatileCache(long seed) {
+    this.unflushed = new HashMap<>();
+    this.cacheRandom = new Random(seed);
     return this;
   }
 
@@ -116,6 +134,7 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
     checkFailing(block, count, Failing.WRITE);
     long n = writes.incrementAndGet();
     if (n <= crashAfter && !crashed) {
+      remember(block, src, mode);
       delegate.write(block, src, mode);
       return;
     }
@@ -124,9 +143,51 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
     if (first && tear) {
       writeTorn(block, src);
     }
+    if (first) {
+      loseUnflushed();
+    }
     src.position(src.limit());
     throw new SimulatedCrashException(name() + ": write " + n + " at block " + block
         + " lost: the device crashed after write " + crashAfter);
+  }
+
+  private synchronized void remember(long block, ByteBuffer src, WriteMode mode)
+      throws IOException {
+    if (unflushed == null) {
+      return;
+    }
+    int bs = blockSize();
+    int count = src.remaining() / bs;
+    for (int i = 0; i < count; i++) {
+      byte[] next = new byte[bs];
+      src.get(src.position() + i * bs, next);
+      if (mode == WriteMode.FUA) {
+        unflushed.remove(block + i);
+        continue;
+      }
+      List<byte[]> versions = unflushed.get(block + i);
+      if (versions == null) {
+        ByteBuffer flushed = ByteBuffer.allocate(bs);
+        delegate.read(block + i, flushed);
+        versions = new ArrayList<>();
+        versions.add(flushed.array());
+        unflushed.put(block + i, versions);
+      }
+      versions.add(next);
+    }
+  }
+
+  /** At the crash: every block keeps its flushed contents or one of its unflushed writes. */
+  private synchronized void loseUnflushed() throws IOException {
+    if (unflushed == null) {
+      return;
+    }
+    for (Map.Entry<Long, List<byte[]>> e : unflushed.entrySet()) {
+      List<byte[]> versions = e.getValue();
+      byte[] kept = versions.get(cacheRandom.nextInt(versions.size()));
+      delegate.write(e.getKey(), ByteBuffer.wrap(kept));
+    }
+    unflushed.clear();
   }
 
   private void writeTorn(long block, ByteBuffer src) throws IOException {
@@ -157,6 +218,11 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
       throw new SimulatedCrashException(name() + ": flush after the crash point");
     }
     delegate.flush();
+    synchronized (this) {
+      if (unflushed != null) {
+        unflushed.clear();
+      }
+    }
   }
 
   @Override

@@ -142,12 +142,26 @@ class JournalCrashTest {
   /** The outcome of running the stream until the device crashed (or to the end). */
   private record Run(int eventsDone, int eventsIssued, Long tornDataBlock, long writes) {}
 
-  private static Run run(List<Step> steps, MemoryBlockDevice disk, long crashAfter, boolean tear)
+  /** How the device fails at the crash point. */
+  private enum CrashMode {
+    /** Writes up to the crash point land, later ones do not. */
+    CLEAN,
+    /** The write at the crash point lands in part. */
+    TORN,
+    /** Writes since the last flush land or not, block by block, and the crashing one is torn. */
+    VOLATILE_CACHE
+  }
+
+  private static Run run(List<Step> steps, MemoryBlockDevice disk, long crashAfter, CrashMode mode)
       throws IOException {
     Cache cache = new Cache();
     FaultInjectingBlockDevice dev = new FaultInjectingBlockDevice(disk).crashAfterWrite(crashAfter);
+    boolean tear = mode != CrashMode.CLEAN;
     if (tear) {
       dev.tearCrashingWrite(crashAfter);
+    }
+    if (mode == CrashMode.VOLATILE_CACHE) {
+      dev.volatileCache(crashAfter);
     }
     JournalRegion region = new JournalRegion(dev, JOURNAL_START, JOURNAL_BLOCKS, "journal 0");
     WriteBackRequester owner = (journal, through) -> writeBack(journal, dev, cache, 1000);
@@ -201,7 +215,9 @@ class JournalCrashTest {
         } else if (step instanceof DataWrite d) {
           issued++;
           try {
+            // Data reaches the disk for sure only with a flush, as fsync(2) does.
             dev.write(d.block(), ByteBuffer.wrap(d.data()));
+            dev.flush();
           } catch (IOException e) {
             return new Run(done, issued, tear ? d.block() : null, dev.writeCount());
           }
@@ -267,21 +283,21 @@ class JournalCrashTest {
     List<Step> steps = stream(seed, 120);
     MemoryBlockDevice template = freshDisk();
     List<Map<Long, byte[]>> states = expectedStates(steps, template);
-    Run full = run(steps, template.copy("reference"), Long.MAX_VALUE, false);
+    Run full = run(steps, template.copy("reference"), Long.MAX_VALUE, CrashMode.CLEAN);
     assertEquals(states.size() - 1, full.eventsDone(), "the uncrashed run must finish the stream");
     checkPrefix(template.copy("unused"), states, new Run(0, 0, null, 0), "the unchanged disk");
     assertTrue(full.writes() > 200, "the stream is too short to test much: " + full.writes());
     for (long crash = 0; crash <= full.writes(); crash++) {
-      for (boolean tear : new boolean[] {false, true}) {
+      for (CrashMode mode : CrashMode.values()) {
         MemoryBlockDevice disk = template.copy("crash-" + crash);
-        Run r = run(steps, disk, crash, tear);
+        Run r = run(steps, disk, crash, mode);
         if (crash % 7 == 3) {
           interruptedReplay(disk, crash);
         }
         new JournalReplayer(new JournalRegion(disk, JOURNAL_START, JOURNAL_BLOCKS, "journal 0"))
             .replay();
-        checkPrefix(disk, states, r, "seed " + seed + ", crash after write " + crash
-            + (tear ? " (torn)" : ""));
+        checkPrefix(disk, states, r, "seed " + seed + ", crash after write " + crash + " ("
+            + mode + ")");
         reopenAndCommit(disk);
       }
     }
