@@ -57,10 +57,15 @@ import org.slf4j.LoggerFactory;
  * time and hears from that peer's replica, in log order. When it moves to another peer (the old
  * one closed, or was silent on a request for {@code requestTimeoutMillis}) it sends, in order:
  * hello, a resync, then every pending request again. Everything the new peer sends before the
- * resync reply stems from older log entries and is dropped; the resync reply is the state as of
- * its entry (holds, pending requests, whom each hold blocks), from which lost grants and lost
- * blocking events are recovered; the resent requests are answered from the replay cache or
- * applied for the first time. So no grant, blocking event or reply is lost, and none applies
+ * resync reply stems from older log entries and is dropped. The resync reply carries, as of its
+ * log entry, every reply this client has not acknowledged (so replies lost with the old peer are
+ * processed first, in seq order) and the state of its holds (granted mode, pending request,
+ * whom each hold blocks), from which grants of already-queued requests and blocking news lost
+ * with the old peer are recovered. Requests not yet applied at the resync are applied after it
+ * and answered normally; those applied before are answered from the replay cache and ignored.
+ * A grant is only ever taken from a hold's state for a request known to be queued, never for
+ * one whose reply is missing: the hold might still be the one an earlier, not yet applied
+ * unlock is about to release. So no grant, blocking event or reply is lost, and none applies
  * twice.
  *
  * <h2>Local state</h2>
@@ -119,6 +124,10 @@ public final class LockdClient implements AutoCloseable {
   private static final class Local {
     LockMode granted;
     LockMode awaiting;
+    /** Seq of the request {@link #awaiting} belongs to. */
+    long seq;
+    /** lockd answered that request with QUEUED: a grant now comes as an event. */
+    boolean queued;
     CompletableFuture<Grant> waiter;
   }
 
@@ -131,6 +140,8 @@ public final class LockdClient implements AutoCloseable {
       id = random.nextLong();
     }
     this.clientId = id;
+    // Nodes spread over the peers instead of all crowding the first one listed.
+    this.nextPeer = random.nextInt(config.peers().size());
     this.bootstrap = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -195,6 +206,7 @@ public final class LockdClient implements AutoCloseable {
       Local local = new Local();
       local.awaiting = mode;
       local.waiter = f;
+      local.seq = nextSeq;
       locks.put(resource, local);
       send(Kind.LOCK, request().setLock(Lock.newBuilder()
           .setResource(WireTypes.resource(resource)).setMode(WireTypes.mode(mode))
@@ -222,6 +234,8 @@ public final class LockdClient implements AutoCloseable {
       }
       local.awaiting = mode;
       local.waiter = f;
+      local.seq = nextSeq;
+      local.queued = false;
       Convert.Builder c = Convert.newBuilder().setResource(WireTypes.resource(resource))
           .setMode(WireTypes.mode(mode)).setNoqueue(noQueue);
       if (valueBlock != null) {
@@ -515,13 +529,13 @@ public final class LockdClient implements AutoCloseable {
         ResourceName resource = WireTypes.resource(p.kind == Kind.LOCK
             ? p.request.getLock().getResource() : p.request.getConvert().getResource());
         Local local = locks.get(resource);
-        if (local == null || local.awaiting == null) {
+        if (local == null || local.awaiting == null || local.seq != reply.getSeq()) {
           return;
         }
         switch (reply.getStatus()) {
           case GRANTED -> granted(resource, local, WireTypes.mode(reply.getMode()),
               reply.getValueBlock().toByteArray(), !reply.getValueBlockInvalid());
-          case QUEUED -> { }
+          case QUEUED -> local.queued = true;
           default -> {
             if (p.kind == Kind.LOCK) {
               locks.remove(resource);
@@ -547,7 +561,7 @@ public final class LockdClient implements AutoCloseable {
       ResourceName resource = WireTypes.resource(event.getGranted().getResource());
       Local local = locks.get(resource);
       LockMode mode = WireTypes.mode(event.getGranted().getMode());
-      if (local != null && local.awaiting == mode) {
+      if (local != null && local.queued && local.awaiting == mode) {
         granted(resource, local, mode, event.getGranted().getValueBlock().toByteArray(),
             !event.getGranted().getValueBlockInvalid());
       }
@@ -561,13 +575,16 @@ public final class LockdClient implements AutoCloseable {
 
   /** The state as of the resync entry: recover grants and blocking news lost with a peer. */
   private void resynced(Reply reply) {
+    for (Reply lost : reply.getUnacknowledgedList()) {
+      replied(lost);
+    }
     for (Holding h : reply.getHoldingsList()) {
       ResourceName resource = WireTypes.resource(h.getResource());
       Local local = locks.get(resource);
       if (local == null) {
         continue;
       }
-      if (local.awaiting != null && h.hasGranted() && !h.hasRequested()
+      if (local.awaiting != null && local.queued && h.hasGranted() && !h.hasRequested()
           && WireTypes.mode(h.getGranted()) == local.awaiting) {
         granted(resource, local, local.awaiting, h.getValueBlock().toByteArray(),
             !h.getValueBlockInvalid());
@@ -582,6 +599,7 @@ public final class LockdClient implements AutoCloseable {
       boolean lvbValid) {
     local.granted = mode;
     local.awaiting = null;
+    local.queued = false;
     local.waiter.complete(new Grant(resource, mode, lvb, lvbValid));
   }
 

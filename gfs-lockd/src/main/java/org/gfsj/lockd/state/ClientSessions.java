@@ -40,6 +40,12 @@ final class ClientSessions {
     return sessions.get(clientId).replies.get(seq);
   }
 
+  /** Replies kept for {@code clientId}, in seq order. */
+  Iterable<Reply> unacknowledged(long clientId) {
+    Session s = sessions.get(clientId);
+    return s == null ? java.util.List.of() : s.replies.values();
+  }
+
   void remember(long clientId, long seq, Reply reply) {
     Session s = sessions.computeIfAbsent(clientId, id -> new Session());
     s.replies.put(seq, reply);

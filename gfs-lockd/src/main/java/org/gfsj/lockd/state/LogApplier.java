@@ -165,6 +165,7 @@ public final class LogApplier {
           h.blockedModes().forEach(mode -> b.addBlockedModes(WireTypes.mode(mode)));
           reply.addHoldings(b);
         }
+        reply.addAllUnacknowledged(sessions.unacknowledged(client));
         return reply.setStatus(Status.OK).build();
       }
       case LEAVE -> {

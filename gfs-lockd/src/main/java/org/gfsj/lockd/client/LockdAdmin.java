@@ -1,0 +1,97 @@
+package org.gfsj.lockd.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.gfsj.lockd.proto.ClientFrame;
+import org.gfsj.lockd.proto.Dump;
+import org.gfsj.lockd.proto.DumpQuery;
+import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.proto.ServerFrame;
+import org.gfsj.lockd.proto.StatusQuery;
+import org.gfsj.lockd.wire.FrameCodecs;
+
+/**
+ * One-shot questions to a single lockd peer, for tools and tests: its Raft status, or its view
+ * of the lock space. Each call opens a connection, asks, and closes it.
+ */
+public final class LockdAdmin implements AutoCloseable {
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final long timeoutMillis;
+
+  public LockdAdmin(long timeoutMillis) {
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  public PeerStatus status(InetSocketAddress peer) throws IOException {
+    return ask(peer, ClientFrame.newBuilder().setStatusQuery(StatusQuery.getDefaultInstance())
+        .build()).getStatus();
+  }
+
+  public Dump dump(InetSocketAddress peer) throws IOException {
+    return ask(peer, ClientFrame.newBuilder().setDumpQuery(DumpQuery.getDefaultInstance())
+        .build()).getDump();
+  }
+
+  private ServerFrame ask(InetSocketAddress peer, ClientFrame question) throws IOException {
+    CompletableFuture<ServerFrame> answer = new CompletableFuture<>();
+    Channel ch = null;
+    try {
+      ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+          .handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel c) {
+              FrameCodecs.clientSide(c.pipeline());
+              c.pipeline().addLast(new SimpleChannelInboundHandler<ServerFrame>() {
+                @Override
+                protected void channelRead0(ChannelHandlerContext ctx, ServerFrame f) {
+                  answer.complete(f);
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                  answer.completeExceptionally(new IOException("connection closed"));
+                }
+              });
+            }
+          })
+          .connect(new InetSocketAddress(peer.getHostString(), peer.getPort()))
+          .syncUninterruptibly().channel();
+      ch.writeAndFlush(question);
+      ServerFrame f = answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
+      if (f.hasGoodbye()) {
+        throw new IOException("lockd peer " + peer + " refused: " + f.getGoodbye());
+      }
+      return f;
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      throw new IOException("lockd peer " + peer + " did not answer: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted asking lockd peer " + peer, e);
+    } finally {
+      if (ch != null) {
+        ch.close();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

@@ -1,0 +1,150 @@
+package org.gfsj.lockd.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.gfsj.lockd.client.LockdAdmin;
+import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.server.LockdServer;
+import org.gfsj.lockd.server.PeerList;
+
+/**
+ * Lockd peers as separate JVMs on 127.0.0.1, each started with {@code gfs-lockd}'s main class
+ * over this test's classpath. Killed by PID with SIGKILL (a crash, not a shutdown) and
+ * restarted on the same data directory. {@link #close} kills whatever is left.
+ */
+public final class PeerProcesses implements AutoCloseable {
+  private final Path dir;
+  private final Path logDir;
+  private final String peerSpec;
+  private final PeerList peers;
+  private final List<String> extraArgs;
+  private final Map<String, Process> running = new LinkedHashMap<>();
+  private final LockdAdmin admin = new LockdAdmin(2_000);
+
+  /** Peers keep data under {@code dir}; their logs go to {@code logDir}, kept after the test. */
+  public PeerProcesses(Path dir, Path logDir, int count, List<String> extraArgs) {
+    this.dir = dir;
+    this.logDir = logDir;
+    try {
+      java.nio.file.Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    StringBuilder spec = new StringBuilder();
+    for (int i = 1; i <= count; i++) {
+      spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
+          .append(FreePorts.pair());
+    }
+    this.peerSpec = spec.toString();
+    this.peers = PeerList.parse(peerSpec);
+    this.extraArgs = extraArgs;
+  }
+
+  public String peerSpec() {
+    return peerSpec;
+  }
+
+  public List<String> ids() {
+    return new ArrayList<>(peers.raft().keySet());
+  }
+
+  public List<InetSocketAddress> clientAddresses() {
+    return peers.clientAddresses();
+  }
+
+  public InetSocketAddress clientAddress(String id) {
+    InetSocketAddress raft = peers.raft().get(id);
+    return InetSocketAddress.createUnresolved(raft.getHostString(), raft.getPort() + 1);
+  }
+
+  public void startAll() {
+    ids().forEach(this::start);
+    ids().forEach(this::awaitReady);
+  }
+
+  public void start(String id) {
+    String classpath = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", classpath, LockdServer.class.getName(),
+        "--id", id, "--peers", peerSpec, "--dir", dir.resolve(id).toString()));
+    cmd.addAll(extraArgs);
+    try {
+      File log = logDir.resolve(id + ".log").toFile();
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+      running.put(id, p);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start lockd peer " + id, e);
+    }
+  }
+
+  public void awaitReady(String id) {
+    InetSocketAddress a = clientAddress(id);
+    Await.until(Duration.ofSeconds(60), "lockd peer " + id + " accepting clients", () -> {
+      if (!running.get(id).isAlive()) {
+        throw new AssertionError("lockd peer " + id + " exited; see " + logDir.resolve(id + ".log"));
+      }
+      try (Socket s = new Socket(a.getHostString(), a.getPort())) {
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  /** SIGKILL by PID, and wait until the process is gone. */
+  public void kill(String id) {
+    Process p = running.remove(id);
+    if (p != null) {
+      ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
+      try {
+        p.waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  public boolean isRunning(String id) {
+    return running.containsKey(id);
+  }
+
+  /** The current leader's id as some running peer reports it, or null if none knows. */
+  public String leader() {
+    for (String id : new ArrayList<>(running.keySet())) {
+      try {
+        PeerStatus s = admin.status(clientAddress(id));
+        if (s.getRole().equals("LEADER")) {
+          return s.getPeerId();
+        }
+      } catch (IOException notNow) {
+        // a peer that is starting or dying; ask the next
+      }
+    }
+    return null;
+  }
+
+  public PeerStatus status(String id) throws IOException {
+    return admin.status(clientAddress(id));
+  }
+
+  @Override
+  public void close() {
+    for (String id : new ArrayList<>(running.keySet())) {
+      kill(id);
+    }
+    admin.close();
+  }
+}
