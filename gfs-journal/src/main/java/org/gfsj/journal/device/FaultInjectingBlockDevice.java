@@ -75,6 +75,15 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
     return this;
   }
 
+  /** Cuts the power now: unflushed writes are lost as at a crash, and nothing more lands. */
+  public void crashNow() throws IOException {
+    if (!crashed) {
+      crashed = true;
+      crashAfter = writes.get();
+      loseUnflushed();
+    }
+  }
+
   /** Makes operations on {@code block} fail with an I/O error. */
   public FaultInjectingBlockDevice failBlock(long block, Failing what) {
     failing.put(block, what);
