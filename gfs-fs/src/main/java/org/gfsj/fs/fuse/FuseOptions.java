@@ -1,0 +1,82 @@
+package org.gfsj.fs.fuse;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How libfuse mounts and serves: the command line handed to {@code fuse_main}.
+ *
+ * <p>Always on: {@code use_ino} (stat shows GFSJ's inode numbers, which NFS and other nodes see
+ * too), {@code hard_remove} (an unlinked open file stays an inode of ours, readable through its
+ * handle, instead of libfuse renaming it to .fuse_hidden), {@code big_writes} with
+ * {@code max_write} (libfuse2 caps a write request at 128 KiB), {@code subtype=gfsj} and
+ * {@code fsname=DEVICE} so that /proc/mounts reads {@code DEVICE DIR fuse.gfsj}.
+ * {@code default_permissions} is never passed: the kernel would check mode bits only, while
+ * {@link org.gfsj.fs.vfs.Vfs} checks each caller's uid and groups itself, and later ACLs too.
+ *
+ * @param device what the mount serves, shown as the fsname
+ * @param readOnly mount read-only
+ * @param allowOther serve every user of the machine, not only the one who mounted
+ * @param autoUnmount let fusermount unmount the directory when the serving process dies
+ * @param singleThreaded serve requests on one thread (libfuse's -s)
+ * @param debug libfuse's -d: print every request
+ * @param maxWrite the largest write request, in bytes
+ */
+public record FuseOptions(
+    String device,
+    boolean readOnly,
+    boolean allowOther,
+    boolean autoUnmount,
+    boolean singleThreaded,
+    boolean debug,
+    int maxWrite) {
+
+  /** libfuse2's ceiling for one write request. */
+  public static final int MAX_WRITE = 128 * 1024;
+
+  public FuseOptions {
+    if (maxWrite < 4096 || maxWrite > MAX_WRITE) {
+      throw new IllegalArgumentException("max_write=" + maxWrite + " is outside 4096.."
+          + MAX_WRITE + " (libfuse2 caps a write request at 128 KiB)");
+    }
+  }
+
+  /** The arguments of fuse_main after the program name: foreground, options, mount point. */
+  List<String> arguments(Path mountPoint) {
+    List<String> args = new ArrayList<>();
+    // libfuse must not fork: the JVM's threads would not survive it
+    args.add("-f");
+    if (singleThreaded) {
+      args.add("-s");
+    }
+    if (debug) {
+      args.add("-d");
+    }
+    List<String> o = new ArrayList<>();
+    o.add("fsname=" + escape(device));
+    o.add("subtype=gfsj");
+    o.add("use_ino");
+    o.add("hard_remove");
+    o.add("big_writes");
+    o.add("max_write=" + maxWrite);
+    if (readOnly) {
+      o.add("ro");
+    }
+    if (allowOther) {
+      o.add("allow_other");
+    }
+    if (autoUnmount) {
+      o.add("auto_unmount");
+    }
+    args.add("-o");
+    args.add(String.join(",", o));
+    args.add(mountPoint.toAbsolutePath().toString());
+    return args;
+  }
+
+  /** libfuse's option parser splits at commas and takes a backslash as an escape. */
+  static String escape(String value) {
+    return value.replace("\\", "\\\\").replace(",", "\\,");
+  }
+}

@@ -1,0 +1,37 @@
+package org.gfsj.fs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FuseOptionsTest {
+  @Test
+  void aReadOnlySingleThreadedMountForEveryUser() {
+    FuseOptions o = new FuseOptions("nbd://h:1/a,b", true, true, true, true, false, 131072);
+    assertEquals(List.of("-f", "-s", "-o",
+        "fsname=nbd://h:1/a\\,b,subtype=gfsj,use_ino,hard_remove,big_writes,max_write=131072,"
+            + "ro,allow_other,auto_unmount", "/mnt/x"),
+        o.arguments(Path.of("/mnt/x")));
+  }
+
+  @Test
+  void neverAsksTheKernelToCheckPermissions() {
+    FuseOptions o = new FuseOptions("/dev/sdb", false, true, false, false, true, 65536);
+    assertEquals(false, String.join(" ", o.arguments(Path.of("/m"))).contains("default_perm"));
+  }
+
+  @Test
+  void refusesWritesLibfuse2CannotDeliver() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new FuseOptions("d", false, false, false, false, false, 1 << 20));
+  }
+
+  @Test
+  void unescapesMountTableFields() {
+    assertEquals("/tmp/a b\\c", MountTable.unescape("/tmp/a\\040b\\134c"));
+    assertEquals("/plain", MountTable.unescape("/plain"));
+  }
+}
