@@ -1,0 +1,124 @@
+package org.gfsj.tools.lockd;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gfs-tool lockd bench}: lock+unlock pairs per second and latency percentiles with N
+ * concurrent clients, each on its own lock and all on one lock, for gfs-lockd and, with
+ * {@code --etcd}, for etcd in the same run on the same machine.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Start three local gfs-lockd peers (and with --etcd three etcd members), run "
+        + "closed-loop clients that each lock a resource in EX and unlock it, and print pairs "
+        + "per second with lock and pair latency percentiles, on own locks and on one shared "
+        + "lock. Every process started is stopped at the end.")
+public final class LockdBenchCommand implements Callable<Integer> {
+  @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
+      description = "Concurrent client counts (default: ${DEFAULT-VALUE}).")
+  int[] clientCounts;
+
+  @Option(names = "--seconds", defaultValue = "8",
+      description = "Measured seconds per case, after 2 s of warm-up (default: ${DEFAULT-VALUE}).")
+  int seconds;
+
+  @Option(names = "--etcd", description = "Also measure etcd (the etcd binary must be on PATH).")
+  boolean etcd;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("gfsj-lockd-bench");
+    try (BenchProcesses processes = new BenchProcesses(dir)) {
+      List<PairRunner> runners = new ArrayList<>();
+      runners.add(new LockdPairs(processes.startLockd()));
+      if (etcd) {
+        runners.add(new EtcdPairs(processes.startEtcd()));
+      }
+      System.out.println("| system | locks | clients | pairs/s | lock p50 ms | lock p99 ms "
+          + "| pair p50 ms | pair p99 ms |");
+      System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+      for (boolean shared : new boolean[] {false, true}) {
+        for (int clients : clientCounts) {
+          for (PairRunner runner : runners) {
+            System.out.println(measure(runner, clients, shared));
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  private String measure(PairRunner runner, int clients, boolean shared) throws Exception {
+    runner.open(clients);
+    try {
+      long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
+      List<long[]> samples = new ArrayList<>();
+      CountDownLatch done = new CountDownLatch(clients);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      for (int i = 0; i < clients; i++) {
+        String resource = shared ? "shared" : "own-" + i;
+        loop(runner, i, resource, warmEnd, end, samples, done, failure);
+      }
+      if (!done.await(seconds + 120L, TimeUnit.SECONDS)) {
+        throw new IllegalStateException(runner.name() + ": clients still busy long after the end");
+      }
+      if (failure.get() != null) {
+        throw new IllegalStateException(runner.name() + " failed: " + failure.get(),
+            failure.get());
+      }
+      long[] lock;
+      long[] pair;
+      synchronized (samples) {
+        lock = samples.stream().mapToLong(s -> s[0]).sorted().toArray();
+        pair = samples.stream().mapToLong(s -> s[1]).sorted().toArray();
+      }
+      return String.format("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f |", runner.name(),
+          shared ? "one shared" : "own", clients, pair.length / (double) seconds,
+          ms(lock, 0.50), ms(lock, 0.99), ms(pair, 0.50), ms(pair, 0.99));
+    } finally {
+      runner.close();
+    }
+  }
+
+  /** One closed-loop client: the next pair starts when the previous completes. */
+  private static void loop(PairRunner runner, int client, String resource, long warmEnd,
+      long end, List<long[]> samples, CountDownLatch done, AtomicReference<Throwable> failure) {
+    long start = System.nanoTime();
+    if (start >= end || failure.get() != null) {
+      done.countDown();
+      return;
+    }
+    runner.pair(client, resource).whenComplete((lockNanos, error) -> {
+      if (error != null) {
+        failure.compareAndSet(null, error);
+        done.countDown();
+        return;
+      }
+      long now = System.nanoTime();
+      if (start >= warmEnd && now <= end) {
+        synchronized (samples) {
+          samples.add(new long[] {lockNanos, now - start});
+        }
+      }
+      loop(runner, client, resource, warmEnd, end, samples, done, failure);
+    });
+  }
+
+  private static double ms(long[] sorted, double quantile) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) (quantile * sorted.length))] / 1e6;
+  }
+}

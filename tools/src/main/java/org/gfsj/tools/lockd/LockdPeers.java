@@ -1,0 +1,72 @@
+package org.gfsj.tools.lockd;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.gfsj.lockd.client.LockdAdmin;
+import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.server.PeerList;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --peers} option every lockd tool takes (the list the peers were started with), and
+ * the way a tool finds a peer to ask: the leader if one answers, else any peer that does.
+ */
+public final class LockdPeers {
+  @Option(names = "--peers", required = true,
+      description = "The lockd peers as given to gfs-lockd: ID=HOST:RAFTPORT,...")
+  String peers;
+
+  @Option(names = "--timeout-ms", defaultValue = "3000",
+      description = "How long to wait for each peer (default: ${DEFAULT-VALUE}).")
+  long timeoutMillis;
+
+  /** Client addresses by peer id, in the order of the list. */
+  List<String[]> idsAndAddresses() {
+    PeerList list = PeerList.parse(peers);
+    List<String[]> out = new ArrayList<>();
+    List<InetSocketAddress> addresses = list.clientAddresses();
+    List<String> ids = list.raft().keySet().stream().sorted().toList();
+    for (int i = 0; i < ids.size(); i++) {
+      InetSocketAddress a = addresses.get(i);
+      out.add(new String[] {ids.get(i), a.getHostString() + ":" + a.getPort()});
+    }
+    return out;
+  }
+
+  static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return InetSocketAddress.createUnresolved(hostPort.substring(0, colon),
+        Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  /**
+   * The address of the peer to ask: the leader as some peer names it, else the first that
+   * answers; null (after telling {@code err} why) when none does.
+   */
+  InetSocketAddress pick(LockdAdmin admin, PrintStream err) {
+    InetSocketAddress anyAnswering = null;
+    List<String[]> all = idsAndAddresses();
+    for (String[] peer : all) {
+      try {
+        PeerStatus s = admin.status(address(peer[1]));
+        if (anyAnswering == null) {
+          anyAnswering = address(peer[1]);
+        }
+        for (String[] candidate : all) {
+          if (candidate[0].equals(s.getLeaderId())) {
+            return address(candidate[1]);
+          }
+        }
+      } catch (IOException e) {
+        err.println("lockd peer " + peer[0] + " (" + peer[1] + "): " + e.getMessage());
+      }
+    }
+    if (anyAnswering == null) {
+      err.println("no lockd peer answered; check that gfs-lockd runs and --peers is right");
+    }
+    return anyAnswering;
+  }
+}

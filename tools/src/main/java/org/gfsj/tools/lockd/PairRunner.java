@@ -1,0 +1,22 @@
+package org.gfsj.tools.lockd;
+
+import java.util.concurrent.CompletableFuture;
+
+/** One lock service under benchmark: sessions that take and release an exclusive lock. */
+interface PairRunner extends AutoCloseable {
+
+  String name();
+
+  /** Opens {@code clients} independent sessions (nodes), numbered from 0. */
+  void open(int clients) throws Exception;
+
+  /**
+   * Locks {@code resource} exclusively for session {@code client}, then unlocks it; completes
+   * with the nanoseconds the lock took to be granted.
+   */
+  CompletableFuture<Long> pair(int client, String resource);
+
+  /** Closes the sessions, not the service. */
+  @Override
+  void close() throws Exception;
+}
