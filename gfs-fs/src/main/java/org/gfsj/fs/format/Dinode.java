@@ -19,8 +19,9 @@ import java.nio.ByteBuffer;
  *  96  u64 generation: changes each time the block becomes a dinode again (NFS handles)
  * 104  u32 device major      108  u32 device minor   (character and block devices)
  * 112  u16 height: 0 = the data area holds the contents ("stuffed");
- *          1 = the data area holds the block map as {@link Extent}s
- * 114  u16 extents in the data area (height 1)
+ *          1 = the data area holds the block map as {@link Extent}s;
+ *          2 = the data area holds index extents, each naming an extent block
+ * 114  u16 extents in the data area (heights 1 and 2)
  * 116  u32 directory entries, "." and ".." included
  * 120  u64 extended-attribute block, 0 if none
  * 128  u64 allocation goal: where the next block for this file is looked for first
@@ -53,7 +54,7 @@ public record Dinode(
   public static final int FLAG_SYSTEM = 1;
   public static final int DATA_OFFSET = 192;
   /** The heights this version of the format defines. */
-  public static final int MAX_HEIGHT = 1;
+  public static final int MAX_HEIGHT = 2;
 
   /** Bytes in the data area of a dinode. */
   public static int dataAreaSize(int blockSize) {
@@ -118,7 +119,7 @@ public record Dinode(
       throw new CorruptMetadataException(address, "stuffed dinode claims " + d.size
           + " bytes but its data area holds " + area);
     }
-    if (d.height == 1 && d.extents > maxExtents(block.capacity())) {
+    if (d.height >= 1 && d.extents > maxExtents(block.capacity())) {
       throw new CorruptMetadataException(address, "dinode claims " + d.extents
           + " extents but its data area holds " + maxExtents(block.capacity()));
     }
@@ -130,9 +131,9 @@ public record Dinode(
     return block.asReadOnlyBuffer().limit(block.capacity()).position(DATA_OFFSET).slice();
   }
 
-  /** The extents of a height-1 dinode, in the order stored. */
+  /** The extents of a height-1 dinode, or the index extents of a height-2 one, as stored. */
   public Extent[] decodeExtents(ByteBuffer block) throws CorruptMetadataException {
-    if (height != 1) {
+    if (height == 0) {
       throw new IllegalStateException("dinode " + address + " is stuffed: it has no extents");
     }
     Extent[] result = new Extent[extents];

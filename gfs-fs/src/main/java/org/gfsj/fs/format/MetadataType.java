@@ -5,7 +5,11 @@ public enum MetadataType {
   SUPERBLOCK(1),
   RESOURCE_GROUP(2),
   BITMAP(3),
-  DINODE(4);
+  DINODE(4),
+  /** A block of a directory's entries beyond what the dinode holds. */
+  DIRECTORY_LEAF(5),
+  /** A block of a file's extents beyond what the dinode holds (height 2). */
+  EXTENT_BLOCK(6);
 
   private final int code;
 
@@ -34,6 +38,8 @@ public enum MetadataType {
       case RESOURCE_GROUP -> "resource group header";
       case BITMAP -> "bitmap block";
       case DINODE -> "dinode";
+      case DIRECTORY_LEAF -> "directory leaf";
+      case EXTENT_BLOCK -> "extent block";
     };
   }
 }

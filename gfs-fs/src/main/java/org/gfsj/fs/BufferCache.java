@@ -1,0 +1,259 @@
+package org.gfsj.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.gfsj.fs.format.CorruptMetadataException;
+import org.gfsj.journal.device.BlockDevice;
+import org.gfsj.journal.log.JournalWriter;
+import org.gfsj.journal.log.WriteBackRequester;
+
+/**
+ * The node's cache of metadata blocks, by address, and the in-place write-back that follows each
+ * journal commit (GFS2's meta_io and the AIL).
+ *
+ * <h2>A block's three images</h2>
+ * Each {@link Buffer} holds up to three versions of its block:
+ * <ul>
+ *   <li>{@code data}: the current contents, changed by the operation running now;
+ *   <li>{@code logged}: a copy handed to the journal in the newest transaction that changed it;
+ *   <li>{@code committed}: the newest copy whose transaction is durable but which is not yet
+ *       written in place, with that transaction's sequence.
+ * </ul>
+ * Only {@code committed} images are ever written in place, and only the newest: that is the rule
+ * {@link JournalWriter} states, because an in-place write of uncommitted contents could not be
+ * undone by replay after a crash, and an older image written after a newer one would bring back
+ * what was overwritten.
+ *
+ * <h2>Write-back</h2>
+ * A commit's completion queues its blocks ({@link #committed}). They are written in place when the
+ * journal asks ({@link #writeBackRequested}, the log is full), when a glock is demoted, at sync and
+ * at unmount; each write is reported with {@link JournalWriter#writtenBack} so that the log tail
+ * moves. One write-back runs at a time ({@code writeBackLock}), so two images of one block are
+ * never in flight together. A block freed by the filesystem is forgotten under the same lock: its
+ * queued image is dropped (the transaction that frees it also revokes it in the journal), so a
+ * stale metadata image never lands on a block already reused for file data.
+ *
+ * <h2>Eviction</h2>
+ * Beyond {@code maxBuffers}, blocks with no image waiting for the journal or the disk are dropped;
+ * the disk then holds their newest contents.
+ *
+ * <h2>Concurrency</h2>
+ * The monitor of this object guards the maps and each buffer's {@code logged} and
+ * {@code committed} fields; {@code data} belongs to the operation holding the mount's operation
+ * lock. Device I/O is done without the monitor.
+ */
+final class BufferCache implements WriteBackRequester {
+  /** One cached metadata block. */
+  static final class Buffer {
+    final long address;
+    final ByteBuffer data;
+    final Glock glock;
+    ByteBuffer logged;
+    ByteBuffer committed;
+    long committedSequence;
+
+    Buffer(long address, ByteBuffer data, Glock glock) {
+      this.address = address;
+      this.data = data;
+      this.glock = glock;
+    }
+  }
+
+  private final BlockDevice device;
+  private final int blockSize;
+  private final int maxBuffers;
+  private final Consumer<Throwable> withdraw;
+  private final HashMap<Long, Buffer> buffers = new HashMap<>();
+  private final LinkedHashMap<Long, Buffer> toWriteBack = new LinkedHashMap<>();
+  private final ReentrantLock writeBackLock = new ReentrantLock();
+  private volatile JournalWriter journal;
+
+  BufferCache(BlockDevice device, int maxBuffers, Consumer<Throwable> withdraw) {
+    this.device = device;
+    this.blockSize = device.blockSize();
+    this.maxBuffers = maxBuffers;
+    this.withdraw = withdraw;
+  }
+
+  void attach(JournalWriter journal) {
+    this.journal = journal;
+  }
+
+  int blockSize() {
+    return blockSize;
+  }
+
+  /** How a block read from the device is checked before anyone uses it. */
+  @FunctionalInterface
+  interface Check {
+    void verify(ByteBuffer block, long address) throws CorruptMetadataException;
+  }
+
+  /**
+   * The block at {@code address}, covered by {@code glock}: read from the device and checked with
+   * {@code check} the first time, from the cache (as the running operation left it) afterwards.
+   */
+  Buffer read(long address, Glock glock, Check check) throws IOException {
+    synchronized (this) {
+      Buffer b = buffers.get(address);
+      if (b != null) {
+        return b;
+      }
+    }
+    ByteBuffer data = ByteBuffer.allocate(blockSize);
+    device.read(address, data);
+    data.clear();
+    check.verify(data, address);
+    Buffer b = new Buffer(address, data, glock);
+    synchronized (this) {
+      Buffer raced = buffers.putIfAbsent(address, b);
+      if (raced != null) {
+        return raced;
+      }
+    }
+    glock.cover(address);
+    return b;
+  }
+
+  /** A newly allocated metadata block: zeroed, not read, replacing anything cached there. */
+  Buffer fresh(long address, Glock glock) throws IOException {
+    forget(address);
+    Buffer b = new Buffer(address, ByteBuffer.allocate(blockSize), glock);
+    synchronized (this) {
+      buffers.put(address, b);
+    }
+    glock.cover(address);
+    return b;
+  }
+
+  /** Hands {@code b}'s current contents to a transaction: the image to log. */
+  synchronized ByteBuffer snapshotForLog(Buffer b) {
+    ByteBuffer copy = ByteBuffer.allocate(blockSize);
+    copy.put(b.data.duplicate().clear()).flip();
+    b.logged = copy;
+    return copy;
+  }
+
+  /** The transaction holding {@code images} is durable as {@code sequence}: queue write-back. */
+  synchronized void committed(Map<Buffer, ByteBuffer> images, long sequence) {
+    images.forEach((b, image) -> {
+      if (b.logged == image && buffers.get(b.address) == b) {
+        b.committed = image;
+        b.committedSequence = sequence;
+        toWriteBack.put(b.address, b);
+      }
+    });
+  }
+
+  /**
+   * Drops {@code address} from the cache and from the write-back queue: the block was freed and
+   * its transaction revokes it.
+   */
+  void forget(long address) {
+    writeBackLock.lock();
+    try {
+      Buffer b;
+      synchronized (this) {
+        b = buffers.remove(address);
+        toWriteBack.remove(address);
+      }
+      if (b != null) {
+        b.glock.uncover(address);
+      }
+    } finally {
+      writeBackLock.unlock();
+    }
+  }
+
+  @Override
+  public void writeBackRequested(JournalWriter journal, long sequence) {
+    try {
+      writeBack();
+    } catch (IOException e) {
+      withdraw.accept(e);
+    }
+  }
+
+  /** Writes every committed image in place and reports each to the journal. */
+  void writeBack() throws IOException {
+    writeBackLock.lock();
+    try {
+      record Job(Buffer buffer, ByteBuffer image, long sequence) {}
+      List<Job> jobs = new ArrayList<>();
+      synchronized (this) {
+        for (Buffer b : toWriteBack.values()) {
+          jobs.add(new Job(b, b.committed, b.committedSequence));
+        }
+        toWriteBack.clear();
+      }
+      JournalWriter j = journal;
+      for (Job job : jobs) {
+        device.write(job.buffer.address, job.image.duplicate().clear());
+      }
+      for (Job job : jobs) {
+        synchronized (this) {
+          if (job.buffer.committed == job.image) {
+            job.buffer.committed = null;
+          }
+          if (job.buffer.logged == job.image) {
+            job.buffer.logged = null;
+          }
+        }
+        if (j != null) {
+          j.writtenBack(job.buffer.address, job.sequence);
+        }
+      }
+    } finally {
+      writeBackLock.unlock();
+    }
+  }
+
+  /** Drops the blocks {@code glock} covers; they were written back by its demote. */
+  void invalidate(Glock glock) {
+    for (long address : glock.coveredBlocks()) {
+      synchronized (this) {
+        Buffer b = buffers.get(address);
+        if (b != null && b.logged == null && b.committed == null) {
+          buffers.remove(address);
+          glock.uncover(address);
+        }
+      }
+    }
+  }
+
+  /** Drops clean blocks while the cache is over its size; called between operations. */
+  void shrink() {
+    List<Buffer> dropped = new ArrayList<>();
+    synchronized (this) {
+      if (buffers.size() <= maxBuffers) {
+        return;
+      }
+      Iterator<Buffer> it = buffers.values().iterator();
+      while (it.hasNext() && buffers.size() > maxBuffers * 3 / 4) {
+        Buffer b = it.next();
+        if (b.logged == null && b.committed == null) {
+          it.remove();
+          dropped.add(b);
+        }
+      }
+    }
+    dropped.forEach(b -> b.glock.uncover(b.address));
+  }
+
+  synchronized int size() {
+    return buffers.size();
+  }
+
+  synchronized Set<Long> queuedForWriteBack() {
+    return Set.copyOf(toWriteBack.keySet());
+  }
+}

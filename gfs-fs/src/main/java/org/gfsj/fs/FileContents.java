@@ -1,0 +1,217 @@
+package org.gfsj.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.gfsj.fs.format.Dinode;
+import org.gfsj.fs.format.Extent;
+import org.gfsj.fs.vfs.Errno;
+import org.gfsj.fs.vfs.FsException;
+import org.gfsj.journal.device.BlockDevice;
+
+/**
+ * The bytes of regular files and symlinks (GFS2's aops and the data half of bmap): reads, writes
+ * and truncates, stuffed or through the {@link BlockMap}.
+ *
+ * <p>Ordered mode: data blocks are written in place here, during the operation, before the
+ * transaction that maps them is committed; the journal's flush after its log write then makes the
+ * data durable no later than the metadata pointing at it. Stuffed contents are metadata and go
+ * through the journal with the dinode.
+ */
+final class FileContents {
+  /** The largest file: what 64-bit offsets and 32-bit extent lengths allow without overflow. */
+  static final long MAX_SIZE = Long.MAX_VALUE / 2;
+
+  private final BlockDevice device;
+  private final int bs;
+  private final Allocator allocator;
+
+  FileContents(BlockDevice device, Allocator allocator) {
+    this.device = device;
+    this.bs = device.blockSize();
+    this.allocator = allocator;
+  }
+
+  int read(Inode in, long offset, ByteBuffer dst) throws IOException {
+    if (offset >= in.size || !dst.hasRemaining()) {
+      return 0;
+    }
+    int count = (int) Math.min(dst.remaining(), in.size - offset);
+    if (in.height == 0) {
+      dst.put(in.stuffed, (int) offset, count);
+      return count;
+    }
+    long at = offset;
+    long end = offset + count;
+    while (at < end) {
+      long block = at / bs;
+      int inBlock = (int) (at % bs);
+      Extent e = in.map.find(block);
+      if (e == null || (e.flags() & Extent.UNWRITTEN) != 0) {
+        long next = e == null ? in.map.nextMapped(block) : e.logical() + e.length();
+        long stop = next < 0 ? end : Math.min(end, Math.max(next * bs, at + 1));
+        int n = (int) (stop - at);
+        dst.put(new byte[n]);
+        at += n;
+        continue;
+      }
+      long runBlocks = Math.min(e.logical() + e.length() - block, (end - at + inBlock + bs - 1) / bs);
+      runBlocks = Math.min(runBlocks, (1 << 20) / bs);
+      ByteBuffer run = ByteBuffer.allocate((int) runBlocks * bs);
+      device.read(e.physical() + (block - e.logical()), run);
+      int n = (int) Math.min(end - at, runBlocks * bs - inBlock);
+      dst.put(run.array(), inBlock, n);
+      at += n;
+    }
+    return count;
+  }
+
+  /** Writes {@code src} at {@code offset}; the caller reserved the blocks and saves the inode. */
+  int write(Inode in, long offset, ByteBuffer src, FsTransaction tx) throws IOException {
+    int count = src.remaining();
+    long end = offset + count;
+    if (end > MAX_SIZE || end < 0) {
+      throw new FsException(Errno.EFBIG, "write to inode " + in.ino() + " would end at byte "
+          + end + ", past the largest file");
+    }
+    if (in.height == 0 && end <= in.stuffed.length) {
+      src.get(in.stuffed, (int) offset, count);
+      in.size = Math.max(in.size, end);
+      return count;
+    }
+    if (in.height == 0) {
+      unstuff(in, tx);
+    }
+    long at = offset;
+    while (at < end) {
+      long block = at / bs;
+      int inBlock = (int) (at % bs);
+      long lastBlock = (end - 1) / bs;
+      Extent e = in.map.find(block);
+      long physical;
+      long runBlocks;
+      boolean fresh;
+      if (e != null) {
+        physical = e.physical() + (block - e.logical());
+        runBlocks = Math.min(e.logical() + e.length() - block, lastBlock - block + 1);
+        fresh = false;
+      } else {
+        long next = in.map.nextMapped(block);
+        long hole = next < 0 ? lastBlock - block + 1 : Math.min(next - block, lastBlock - block + 1);
+        Allocator.Run r = allocator.blocks(tx, in.map.goal(block, in.goal()),
+            (int) Math.min(hole, (4 << 20) / bs));
+        in.map.add(block, r.start(), r.length());
+        in.addBlocks(r.length());
+        in.goal(r.start() + r.length());
+        physical = r.start();
+        runBlocks = r.length();
+        fresh = true;
+      }
+      runBlocks = Math.min(runBlocks, (4 << 20) / bs);
+      int n = (int) Math.min(end - at, runBlocks * bs - inBlock);
+      ByteBuffer run = ByteBuffer.allocate((int) runBlocks * bs);
+      if (!fresh && inBlock != 0) {
+        device.read(physical, run.slice(0, bs));
+      }
+      long runEnd = at + n;
+      if (!fresh && runEnd % bs != 0 && (inBlock != 0 ? runBlocks > 1 : true)) {
+        long lastOfRun = physical + runBlocks - 1;
+        device.read(lastOfRun, run.slice((int) (runBlocks - 1) * bs, bs));
+      }
+      src.get(run.array(), inBlock, n);
+      device.write(physical, run.clear());
+      at += n;
+    }
+    in.size = Math.max(in.size, end);
+    return count;
+  }
+
+  /** Moves stuffed contents into a first data block, written in place before the commit. */
+  private void unstuff(Inode in, FsTransaction tx) throws IOException {
+    byte[] old = in.stuffed;
+    long size = in.size;
+    in.stuffed = null;
+    in.height = 1;
+    if (size > 0) {
+      Allocator.Run r = allocator.blocks(tx, in.ino() + 1, 1);
+      ByteBuffer block = ByteBuffer.allocate(bs);
+      block.put(old, 0, (int) size).clear();
+      device.write(r.start(), block);
+      in.map.add(0, r.start(), 1);
+      in.addBlocks(1);
+      in.goal(r.start() + 1);
+    }
+  }
+
+  /** Data blocks a write of {@code count} bytes at {@code offset} may need, at most. */
+  long blocksNeeded(Inode in, long offset, long count) {
+    if (count == 0 || (in.height == 0 && offset + count <= in.stuffed.length)) {
+      return 0;
+    }
+    long first = offset / bs;
+    long last = (offset + count - 1) / bs;
+    // The write's blocks, the unstuffed first block, and extent blocks if the map spills over.
+    return last - first + 2 + 2;
+  }
+
+  /** Sets the size to {@code size}, freeing what lies beyond and zeroing a partial last block. */
+  void truncate(Inode in, long size, FsTransaction tx) throws IOException {
+    if (size > MAX_SIZE) {
+      throw new FsException(Errno.EFBIG, "truncate of inode " + in.ino() + " to " + size
+          + " bytes: past the largest file");
+    }
+    if (in.height == 0) {
+      if (size <= in.stuffed.length) {
+        if (size < in.size) {
+          Arrays.fill(in.stuffed, (int) size, (int) in.size, (byte) 0);
+        }
+        in.size = size;
+        return;
+      }
+      unstuff(in, tx);
+    }
+    if (size < in.size) {
+      long keep = (size + bs - 1) / bs;
+      freeRuns(in, in.map.truncate(keep), tx, false);
+      int tail = (int) (size % bs);
+      Extent e = tail == 0 ? null : in.map.find(size / bs);
+      if (e != null) {
+        long physical = e.physical() + (size / bs - e.logical());
+        ByteBuffer block = ByteBuffer.allocate(bs);
+        device.read(physical, block);
+        Arrays.fill(block.array(), tail, bs, (byte) 0);
+        device.write(physical, block.clear());
+      }
+      if (size == 0) {
+        in.map.releaseExtentBlocks(0, in, tx, allocator);
+        in.height = 0;
+        in.stuffed = new byte[Dinode.dataAreaSize(bs)];
+      }
+    }
+    in.size = size;
+  }
+
+  /** Frees every block of {@code in}, the dinode last: the inode is gone. */
+  void freeAll(Inode in, FsTransaction tx) throws IOException {
+    if (in.height != 0) {
+      freeRuns(in, in.map.truncate(0), tx, in.isDirectory());
+      in.map.releaseExtentBlocks(0, in, tx, allocator);
+    }
+    allocator.free(tx, in.ino(), 1, true);
+    tx.revoke(in.ino());
+  }
+
+  private void freeRuns(Inode in, List<Extent> runs, FsTransaction tx, boolean metadata)
+      throws IOException {
+    for (Extent e : runs) {
+      allocator.free(tx, e.physical(), e.length(), false);
+      in.addBlocks(-e.length());
+      if (metadata) {
+        for (long b = e.physical(); b < e.physical() + e.length(); b++) {
+          tx.revoke(b);
+        }
+      }
+    }
+  }
+}
