@@ -12,6 +12,11 @@ import java.util.List;
  * handle, instead of libfuse renaming it to .fuse_hidden), {@code big_writes} with
  * {@code max_write} (libfuse2 caps a write request at 128 KiB), {@code subtype=gfsj} and
  * {@code fsname=DEVICE} so that /proc/mounts reads {@code DEVICE DIR fuse.gfsj}.
+ * {@code attr_timeout=0}: libfuse2's high-level API gives each name of a hard-linked file its own
+ * kernel inode, so attributes cached under one name (nlink, size, mtime) would stay stale after a
+ * change through another; and a cluster node must see another node's changes at once, which
+ * libfuse2 offers no call to invalidate. Names stay cached ({@code entry_timeout} as libfuse
+ * sets it): the kernel drops them itself on local renames and unlinks.
  * {@code default_permissions} is never passed: the kernel would check mode bits only, while
  * {@link org.gfsj.fs.vfs.Vfs} checks each caller's uid and groups itself, and later ACLs too.
  *
@@ -58,6 +63,7 @@ public record FuseOptions(
     o.add("subtype=gfsj");
     o.add("use_ino");
     o.add("hard_remove");
+    o.add("attr_timeout=0");
     o.add("big_writes");
     o.add("max_write=" + maxWrite);
     if (readOnly) {

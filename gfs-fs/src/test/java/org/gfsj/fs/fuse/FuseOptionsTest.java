@@ -12,7 +12,7 @@ class FuseOptionsTest {
   void aReadOnlySingleThreadedMountForEveryUser() {
     FuseOptions o = new FuseOptions("nbd://h:1/a,b", true, true, true, true, false, 131072);
     assertEquals(List.of("-f", "-s", "-o",
-        "fsname=nbd://h:1/a\\,b,subtype=gfsj,use_ino,hard_remove,big_writes,max_write=131072,"
+        "fsname=nbd://h:1/a\\,b,subtype=gfsj,use_ino,hard_remove,attr_timeout=0,big_writes,max_write=131072,"
             + "ro,allow_other,auto_unmount", "/mnt/x"),
         o.arguments(Path.of("/mnt/x")));
   }

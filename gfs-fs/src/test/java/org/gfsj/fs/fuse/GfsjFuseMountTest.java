@@ -100,6 +100,7 @@ class GfsjFuseMountTest {
     assertFalse(Files.exists(a));
     assertEquals("A", Files.readString(sub.resolve("b")));
     Files.createLink(root.resolve("hard"), sub.resolve("b"));
+    assertEquals(2, Files.getAttribute(sub.resolve("b"), "unix:nlink"), "seen by the old name");
     assertEquals(2, Files.getAttribute(root.resolve("hard"), "unix:nlink"));
     assertEquals(Files.getAttribute(root.resolve("hard"), "unix:ino"),
         Files.getAttribute(sub.resolve("b"), "unix:ino"));
