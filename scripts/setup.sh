@@ -26,6 +26,11 @@ for tool in java mvn; do
   fi
 done
 
+# mount(8) runs /sbin/mount.TYPE for `mount -t gfsj DEVICE DIR` and fstab lines of type gfsj.
+if [ "$(id -u)" = 0 ]; then
+  ln -sfn "$(pwd)/bin/mount.gfsj" /sbin/mount.gfsj
+fi
+
 if [ "${1:-}" != "--skip-build" ]; then
   mvn -B -q -ntp -DskipTests install
 fi
