@@ -104,6 +104,9 @@ class GfsjFuseMountTest {
     assertEquals(2, Files.getAttribute(root.resolve("hard"), "unix:nlink"));
     assertEquals(Files.getAttribute(root.resolve("hard"), "unix:ino"),
         Files.getAttribute(sub.resolve("b"), "unix:ino"));
+    Files.delete(root.resolve("hard"));
+    assertEquals(1, Files.getAttribute(sub.resolve("b"), "unix:nlink"),
+        "the other name's attributes are not stale");
     Files.createSymbolicLink(root.resolve("sym"), Path.of("x/y/b"));
     assertEquals(Path.of("x/y/b"), Files.readSymbolicLink(root.resolve("sym")));
     assertEquals("A", Files.readString(root.resolve("sym")));
