@@ -32,6 +32,11 @@ public final class LockdBenchCommand implements Callable<Integer> {
       description = "Measured seconds per case, after 2 s of warm-up (default: ${DEFAULT-VALUE}).")
   int seconds;
 
+  @Option(names = "--warmup-seconds", defaultValue = "15",
+      description = "Untimed load on each system before the table, so that every JVM and etcd "
+          + "run warm (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds;
+
   @Option(names = "--etcd", description = "Also measure etcd (the etcd binary must be on PATH).")
   boolean etcd;
 
@@ -44,13 +49,16 @@ public final class LockdBenchCommand implements Callable<Integer> {
       if (etcd) {
         runners.add(new EtcdPairs(processes.startEtcd()));
       }
+      for (PairRunner runner : runners) {
+        measure(runner, 16, false, warmupSeconds);
+      }
       System.out.println("| system | locks | clients | pairs/s | lock p50 ms | lock p99 ms "
           + "| pair p50 ms | pair p99 ms |");
       System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
       for (boolean shared : new boolean[] {false, true}) {
         for (int clients : clientCounts) {
           for (PairRunner runner : runners) {
-            System.out.println(measure(runner, clients, shared));
+            System.out.println(measure(runner, clients, shared, seconds));
           }
         }
       }
@@ -58,11 +66,12 @@ public final class LockdBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private String measure(PairRunner runner, int clients, boolean shared) throws Exception {
+  private String measure(PairRunner runner, int clients, boolean shared, int measuredSeconds)
+      throws Exception {
     runner.open(clients);
     try {
       long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-      long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
+      long end = warmEnd + TimeUnit.SECONDS.toNanos(measuredSeconds);
       List<long[]> samples = new ArrayList<>();
       CountDownLatch done = new CountDownLatch(clients);
       AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -70,7 +79,7 @@ public final class LockdBenchCommand implements Callable<Integer> {
         String resource = shared ? "shared" : "own-" + i;
         loop(runner, i, resource, warmEnd, end, samples, done, failure);
       }
-      if (!done.await(seconds + 120L, TimeUnit.SECONDS)) {
+      if (!done.await(measuredSeconds + 120L, TimeUnit.SECONDS)) {
         throw new IllegalStateException(runner.name() + ": clients still busy long after the end");
       }
       if (failure.get() != null) {
@@ -84,7 +93,7 @@ public final class LockdBenchCommand implements Callable<Integer> {
         pair = samples.stream().mapToLong(s -> s[1]).sorted().toArray();
       }
       return String.format("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f |", runner.name(),
-          shared ? "one shared" : "own", clients, pair.length / (double) seconds,
+          shared ? "one shared" : "own", clients, pair.length / (double) measuredSeconds,
           ms(lock, 0.50), ms(lock, 0.99), ms(pair, 0.50), ms(pair, 0.99));
     } finally {
       runner.close();
