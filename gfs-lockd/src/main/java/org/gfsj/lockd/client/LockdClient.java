@@ -102,6 +102,8 @@ public final class LockdClient implements AutoCloseable {
   private long leaseValidUntilNanos;
   private long lastRenewSentNanos;
   private boolean renewPending;
+  /** Leave was sent: renewals stop, and a refused renewal is expected rather than alarming. */
+  private boolean leaving;
   private String deadBecause;
 
   private enum Kind { REGISTER, LOCK, CONVERT, UNLOCK, RENEW, RESYNC, LEAVE, REPORT }
@@ -303,6 +305,7 @@ public final class LockdClient implements AutoCloseable {
     CompletableFuture<Void> left = new CompletableFuture<>();
     onLoop(() -> {
       if (registered && deadBecause == null) {
+        leaving = true;
         send(Kind.LEAVE, request().setLeave(Leave.getDefaultInstance()), left);
       } else {
         left.complete(null);
@@ -434,7 +437,7 @@ public final class LockdClient implements AutoCloseable {
         return;
       }
     }
-    if (registered && !renewPending
+    if (registered && !renewPending && !leaving
         && now - lastRenewSentNanos >= TimeUnit.MILLISECONDS.toNanos(config.renewEveryMillis())) {
       lastRenewSentNanos = now;
       renewPending = true;
@@ -521,7 +524,7 @@ public final class LockdClient implements AutoCloseable {
         if (reply.getStatus() == Status.OK) {
           leaseValidUntilNanos = Math.max(leaseValidUntilNanos,
               p.firstSentNanos + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis()));
-        } else {
+        } else if (!leaving) {
           die("lockd refused to renew the lease: " + reply.getError(), true);
         }
       }
