@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
  * methods wait on them; many threads calling them at once also keep many requests in flight. A
  * buffer handed to an asynchronous method belongs to the device until its future completes: a
  * write's data may be sent again after a reconnect, a read's arrives any time before completion.
+ * The futures complete on the client's event loop: a callback may issue further asynchronous
+ * requests there, but must not wait for one, which would stall the loop that has to answer it.
  *
  * <p>FUA writes carry the FUA flag when the server accepts it; otherwise the write is followed by a
  * flush, which gives the same guarantee. An export the server marks read-only, or a device opened
