@@ -5,6 +5,7 @@ import org.gfsj.tools.fs.SuperBlockCommand;
 import org.gfsj.tools.lockd.LockdCommand;
 import org.gfsj.tools.lockd.LockdumpCommand;
 import org.gfsj.tools.lockd.NodesCommand;
+import org.gfsj.tools.mount.DfCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +16,8 @@ import picocli.CommandLine.Command;
     version = "gfs-tool 0.1.0",
     description = "Inspect and administer GFSJ filesystems, journals and devices.",
     subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, SuperBlockCommand.class,
-        JournalsCommand.class, LockdumpCommand.class, NodesCommand.class, LockdCommand.class})
+        JournalsCommand.class, DfCommand.class, LockdumpCommand.class, NodesCommand.class,
+        LockdCommand.class})
 public final class GfsTool {
 
   public static void main(String[] args) {

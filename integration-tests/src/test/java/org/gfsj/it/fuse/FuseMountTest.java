@@ -149,6 +149,22 @@ class FuseMountTest {
     assertEquals(Files.size(src.resolve("file3")) + " regular file", stat);
   }
 
+  @Test
+  void gfsToolDfShowsWhatStatfsAnswers() throws Exception {
+    Files.write(mnt.resolve("ten-mib"), new byte[10 << 20]);
+    String df = Commands.gfsTool("df", mnt.toString()).expect(0, "gfs-tool df").output();
+    java.nio.file.FileStore store = Files.getFileStore(mnt);
+    long blockSize = Long.parseLong(df.lines().filter(l -> l.contains("block size"))
+        .findFirst().orElseThrow().replaceAll("\\D", ""));
+    String[] data = df.lines().filter(l -> l.trim().startsWith("data")).findFirst().orElseThrow()
+        .trim().split("\\s+");
+    assertEquals(store.getTotalSpace(), Long.parseLong(data[1]) * blockSize, df);
+    assertTrue(Long.parseLong(data[2]) * blockSize >= 10 << 20, "the 10 MiB file is counted: "
+        + df);
+    assertTrue(df.startsWith(mnt + " (" + image + "):"), df);
+    assertEquals(1, Commands.gfsTool("df", tmp.toString()).status(), "not a GFSJ mount");
+  }
+
   private Set<String> tree() throws Exception {
     try (Stream<Path> s = Files.walk(mnt)) {
       return s.map(p -> mnt.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));

@@ -39,6 +39,7 @@ class RandomOperationsTest {
   private static final int REMOUNTS = 4;
   private static final String[] NAMES = {"a", "b", "c", "d", "e", "f"};
   private static final int MAX_FILE = 96 * 1024;
+  private static final int MAX_DEPTH = 5;
 
   @TempDir Path tmp;
   private GfsjMounts mounts;
@@ -48,6 +49,8 @@ class RandomOperationsTest {
   private final TreeModel model = new TreeModel();
   private final Random rnd = new Random(SEED);
   private final Deque<String> recent = new ArrayDeque<>();
+  /** Time spent per 5% slice of the operation mix, reported at the end to see what dominates. */
+  private final java.util.Map<Integer, Long> nanosByKind = new java.util.TreeMap<>();
 
   @BeforeEach
   void mount() throws Exception {
@@ -84,6 +87,10 @@ class RandomOperationsTest {
       }
     }
     compareWholeTree();
+    System.out.println("exerciser: " + OPS + " operations, seed " + SEED
+        + "; ms per 5% slice of the mix: " + nanosByKind.entrySet().stream()
+            .map(e -> e.getKey() * 5 + "-" + (e.getKey() * 5 + 4) + ": " + e.getValue() / 1_000_000)
+            .collect(Collectors.joining(", ")));
   }
 
   private void note(String op) {
@@ -117,6 +124,15 @@ class RandomOperationsTest {
 
   private void step() throws IOException {
     int op = rnd.nextInt(100);
+    long start = System.nanoTime();
+    try {
+      dispatch(op);
+    } finally {
+      nanosByKind.merge(op / 5, System.nanoTime() - start, Long::sum);
+    }
+  }
+
+  private void dispatch(int op) throws IOException {
     if (op < 15) {
       create();
     } else if (op < 35) {
@@ -222,19 +238,36 @@ class RandomOperationsTest {
     boolean ok = !intoItself
         && (!targetExists
             || (fromDir ? model.isDir(to) && model.children(to).isEmpty() : model.isFile(to)));
-    if (to.equals(from)) {
-      return; // rename onto itself does nothing; the JDK short-cuts it anyway
+    if (to.equals(from) || depth(to) + subtreeDepth(from) - 1 > MAX_DEPTH) {
+      return; // onto itself the JDK short-cuts it; deeper trees would make names rarely collide
     }
     try {
       Files.move(real(from), real(to), StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
       assertTrue(ok, "rename " + from + " -> " + to + " should have failed");
-      model.rename(from, to);
+      if (model.entries.get(from) == null || model.entries.get(from) != model.entries.get(to)) {
+        model.rename(from, to); // two names of one file: rename(2) does nothing and succeeds
+      }
     } catch (IOException e) {
       if (ok) {
         throw e;
       }
     }
+  }
+
+  private static int depth(String path) {
+    return path.split("/").length;
+  }
+
+  /** How many levels {@code path} and what is below it span (1 for a file). */
+  private int subtreeDepth(String path) {
+    int d = 1;
+    for (String p : model.entries.keySet()) {
+      if (p.startsWith(path + "/")) {
+        d = Math.max(d, depth(p) - depth(path) + 1);
+      }
+    }
+    return d;
   }
 
   private void link() throws IOException {
@@ -277,7 +310,7 @@ class RandomOperationsTest {
         return;
       }
     }
-    if (p.split("/").length > 5) {
+    if (depth(p) > MAX_DEPTH) {
       return; // keep the tree shallow enough for names to collide
     }
     Files.createDirectory(real(p));
