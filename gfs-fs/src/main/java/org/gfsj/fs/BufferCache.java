@@ -38,9 +38,11 @@ import org.gfsj.journal.log.WriteBackRequester;
  * journal asks ({@link #writeBackRequested}, the log is full), when a glock is demoted, at sync and
  * at unmount; each write is reported with {@link JournalWriter#writtenBack} so that the log tail
  * moves. One write-back runs at a time ({@code writeBackLock}), so two images of one block are
- * never in flight together. A block freed by the filesystem is forgotten under the same lock: its
- * queued image is dropped (the transaction that frees it also revokes it in the journal), so a
- * stale metadata image never lands on a block already reused for file data.
+ * never in flight together. A block freed by the filesystem leaves the cache at once, but its
+ * queued image is dropped only when the revoking transaction is durable ({@link
+ * #revokesCommitted}), under the same lock and before the block can be allocated again: so a
+ * stale metadata image never lands on a block reused for file data, and the log can still be
+ * made room for while the revoke waits for it.
  *
  * <h2>Eviction</h2>
  * Beyond {@code maxBuffers}, blocks with no image waiting for the journal or the disk are dropped;
@@ -124,11 +126,19 @@ final class BufferCache implements WriteBackRequester {
     return b;
   }
 
-  /** A newly allocated metadata block: zeroed, not read, replacing anything cached there. */
-  Buffer fresh(long address, Glock glock) throws IOException {
-    forget(address);
-    Buffer b = new Buffer(address, ByteBuffer.allocate(blockSize), glock);
+  /**
+   * A newly allocated metadata block, zeroed and not read. A block still cached (an extent block
+   * laid out again) keeps its buffer, so that its committed image stays queued for write-back.
+   */
+  Buffer fresh(long address, Glock glock) {
+    Buffer b;
     synchronized (this) {
+      b = buffers.get(address);
+      if (b != null) {
+        java.util.Arrays.fill(b.data.array(), (byte) 0);
+        return b;
+      }
+      b = new Buffer(address, ByteBuffer.allocate(blockSize), glock);
       buffers.put(address, b);
     }
     glock.cover(address);
@@ -143,10 +153,16 @@ final class BufferCache implements WriteBackRequester {
     return copy;
   }
 
-  /** The transaction holding {@code images} is durable as {@code sequence}: queue write-back. */
+  /**
+   * The transaction holding {@code images} is durable as {@code sequence}: each image is now its
+   * block's newest committed contents (commits complete in order), so it replaces any image
+   * queued before, even when a newer one is already logged: the log may need this one written
+   * to make room for that newer one.
+   */
   synchronized void committed(Map<Buffer, ByteBuffer> images, long sequence) {
     images.forEach((b, image) -> {
-      if (b.logged == image && buffers.get(b.address) == b) {
+      Buffer cached = buffers.get(b.address);
+      if (cached == null || cached == b) {
         b.committed = image;
         b.committedSequence = sequence;
         toWriteBack.put(b.address, b);
@@ -155,19 +171,34 @@ final class BufferCache implements WriteBackRequester {
   }
 
   /**
-   * Drops {@code address} from the cache and from the write-back queue: the block was freed and
-   * its transaction revokes it.
+   * A transaction revokes {@code address} (the block was freed): nothing reads it from the cache
+   * again. An image already queued stays queued until the revoke is durable: until then the log
+   * may still need it written to make room.
    */
-  void forget(long address) {
+  void revoked(long address) {
+    Buffer b;
+    synchronized (this) {
+      b = buffers.remove(address);
+    }
+    if (b != null) {
+      b.glock.uncover(address);
+    }
+  }
+
+  /**
+   * The revokes of {@code addresses} are durable: replay will not bring their images back, so
+   * their queued write-backs are dropped, before the blocks can be reused for anything else.
+   */
+  void revokesCommitted(Iterable<Long> addresses) {
     writeBackLock.lock();
     try {
-      Buffer b;
       synchronized (this) {
-        b = buffers.remove(address);
-        toWriteBack.remove(address);
-      }
-      if (b != null) {
-        b.glock.uncover(address);
+        for (long a : addresses) {
+          Buffer queued = toWriteBack.get(a);
+          if (queued != null && buffers.get(a) != queued) {
+            toWriteBack.remove(a);
+          }
+        }
       }
     } finally {
       writeBackLock.unlock();

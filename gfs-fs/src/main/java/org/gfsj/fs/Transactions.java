@@ -61,7 +61,7 @@ final class Transactions {
       log.log(b.address, image.duplicate());
     }
     for (long address : tx.revoked()) {
-      cache.forget(address);
+      cache.revoked(address);
       log.revoke(address);
     }
     CompletableFuture<Long> done = journal.commitAsync(log);
@@ -71,6 +71,7 @@ final class Transactions {
         return;
       }
       cache.committed(images, sequence);
+      cache.revokesCommitted(tx.revoked());
       for (FsTransaction.FreedRun run : tx.freedRuns()) {
         run.group().reusable(run.index(), run.count());
       }
