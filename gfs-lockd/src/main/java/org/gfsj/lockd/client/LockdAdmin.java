@@ -23,6 +23,7 @@ import org.gfsj.lockd.proto.DumpQuery;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.proto.StatusQuery;
+import org.gfsj.lockd.wire.ClusterSecret;
 import org.gfsj.lockd.wire.FrameCodecs;
 
 /**
@@ -32,9 +33,12 @@ import org.gfsj.lockd.wire.FrameCodecs;
 public final class LockdAdmin implements AutoCloseable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final long timeoutMillis;
+  private final ClusterSecret secret;
 
-  public LockdAdmin(long timeoutMillis) {
+  /** {@code secret} is the cluster secret when the peers demand one, else null. */
+  public LockdAdmin(long timeoutMillis, ClusterSecret secret) {
     this.timeoutMillis = timeoutMillis;
+    this.secret = secret;
   }
 
   public PeerStatus status(InetSocketAddress peer) throws IOException {
@@ -56,7 +60,7 @@ public final class LockdAdmin implements AutoCloseable {
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel c) {
-              FrameCodecs.clientSide(c.pipeline());
+              FrameCodecs.clientSide(c.pipeline(), secret);
               c.pipeline().addLast(new SimpleChannelInboundHandler<ServerFrame>() {
                 @Override
                 protected void channelRead0(ChannelHandlerContext ctx, ServerFrame f) {
@@ -66,6 +70,12 @@ public final class LockdAdmin implements AutoCloseable {
                 @Override
                 public void channelInactive(ChannelHandlerContext ctx) {
                   answer.completeExceptionally(new IOException("connection closed"));
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                  answer.completeExceptionally(cause);
+                  ctx.close();
                 }
               });
             }
@@ -78,7 +88,9 @@ public final class LockdAdmin implements AutoCloseable {
         throw new IOException("lockd peer " + peer + " refused: " + f.getGoodbye());
       }
       return f;
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+    } catch (ExecutionException e) {
+      throw new IOException("lockd peer " + peer + ": " + e.getCause().getMessage(), e);
+    } catch (TimeoutException | RuntimeException e) {
       throw new IOException("lockd peer " + peer + " did not answer: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -42,6 +42,7 @@ import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.proto.Status;
 import org.gfsj.lockd.proto.Unlock;
 import org.gfsj.lockd.state.WireTypes;
+import org.gfsj.lockd.wire.AuthenticationException;
 import org.gfsj.lockd.wire.FrameCodecs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,7 +153,7 @@ public final class LockdClient implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            FrameCodecs.clientSide(ch.pipeline());
+            FrameCodecs.clientSide(ch.pipeline(), config.secret());
             ch.pipeline().addLast("client", new Inbound());
           }
         });
@@ -172,7 +173,9 @@ public final class LockdClient implements AutoCloseable {
       client.connectNext();
       registeredFuture.whenComplete((v, e) -> {
         if (e != null) {
-          client.close();
+          // On the event loop: end without waiting for anything that needs the loop.
+          client.die("registration failed: " + e.getMessage(), false);
+          client.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
           done.completeExceptionally(e);
         } else {
           done.complete(client);
@@ -299,7 +302,10 @@ public final class LockdClient implements AutoCloseable {
     return f;
   }
 
-  /** Leaves the cluster cleanly (releasing every lock) and closes the connection. */
+  /**
+   * Leaves the cluster cleanly (releasing every lock) and closes the connection. Blocks for up
+   * to two request timeouts: call it from a thread of the caller's, never from a listener.
+   */
   @Override
   public void close() {
     CompletableFuture<Void> left = new CompletableFuture<>();
@@ -642,6 +648,12 @@ public final class LockdClient implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof AuthenticationException) {
+        // Every peer of a cluster shares one secret: another peer would refuse just the same.
+        LOG.error("node {}: {}", config.nodeName(), cause.getMessage());
+        die(cause.getMessage(), false);
+        return;
+      }
       LOG.warn("lockd connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     }

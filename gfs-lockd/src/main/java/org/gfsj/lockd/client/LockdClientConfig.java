@@ -2,6 +2,7 @@ package org.gfsj.lockd.client;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import org.gfsj.lockd.wire.ClusterSecret;
 
 /**
  * How a node reaches lockd and keeps its lease.
@@ -20,9 +21,11 @@ import java.util.List;
  * @param selfFenceMarginMillis how long before the lease ends the node stops I/O
  * @param requestTimeoutMillis a peer silent this long on a pending request is abandoned for the
  *     next one
+ * @param secret the cluster secret when the peers demand one, else null
  */
 public record LockdClientConfig(List<InetSocketAddress> peers, String nodeName, long leaseMillis,
-    long renewEveryMillis, long selfFenceMarginMillis, long requestTimeoutMillis) {
+    long renewEveryMillis, long selfFenceMarginMillis, long requestTimeoutMillis,
+    ClusterSecret secret) {
 
   public LockdClientConfig {
     if (peers.isEmpty()) {
@@ -33,6 +36,19 @@ public record LockdClientConfig(List<InetSocketAddress> peers, String nodeName, 
           + "two renewals every " + renewEveryMillis + " ms and a self-fence margin of "
           + selfFenceMarginMillis + " ms; lengthen the lease");
     }
+  }
+
+  /** Without a cluster secret. */
+  public LockdClientConfig(List<InetSocketAddress> peers, String nodeName, long leaseMillis,
+      long renewEveryMillis, long selfFenceMarginMillis, long requestTimeoutMillis) {
+    this(peers, nodeName, leaseMillis, renewEveryMillis, selfFenceMarginMillis,
+        requestTimeoutMillis, null);
+  }
+
+  /** The same with a cluster secret. */
+  public LockdClientConfig withSecret(ClusterSecret clusterSecret) {
+    return new LockdClientConfig(peers, nodeName, leaseMillis, renewEveryMillis,
+        selfFenceMarginMillis, requestTimeoutMillis, clusterSecret);
   }
 
   /** Defaults: 10 s lease renewed every second, fence 3 s early, 2 s per peer before moving on. */

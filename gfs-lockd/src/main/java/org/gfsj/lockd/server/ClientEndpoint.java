@@ -27,6 +27,9 @@ import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.state.LogApplier;
+import org.gfsj.lockd.wire.AuthenticationException;
+import org.gfsj.lockd.wire.ClusterSecret;
+import org.gfsj.lockd.wire.FrameAuthenticator;
 import org.gfsj.lockd.wire.FrameCodecs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +50,9 @@ public final class ClientEndpoint implements Closeable {
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
   private final Channel listener;
 
-  public ClientEndpoint(Replica replica, InetSocketAddress bind) throws InterruptedException {
+  /** {@code secret}, if not null, is demanded of every client ({@link FrameAuthenticator}). */
+  public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
+      throws InterruptedException {
     this.replica = replica;
     this.raft = replica.newClient();
     this.batcher = new Batcher(raft);
@@ -59,7 +64,7 @@ public final class ClientEndpoint implements Closeable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            FrameCodecs.serverSide(ch.pipeline());
+            FrameCodecs.serverSide(ch.pipeline(), secret);
             ch.pipeline().addLast("session", new Session());
           }
         })
@@ -157,6 +162,10 @@ public final class ClientEndpoint implements Closeable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof AuthenticationException) {
+        LOG.warn("refused client {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        return;
+      }
       LOG.warn("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.core.LockMode;
+import org.gfsj.lockd.wire.ClusterSecret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -49,6 +50,12 @@ public final class LockdServer implements Callable<Integer> {
           + "dead nodes stay suspected and keep their locks.")
   String fenceAgent;
 
+  @Option(names = "--secret-file",
+      description = "Cluster secret (at least 16 bytes, mode 600) that every client and tool "
+          + "must hold: each frame on the client port then carries an HMAC. Make one with "
+          + "head -c 32 /dev/urandom > FILE and copy it to every node.")
+  Path secretFile;
+
   @Option(names = "--snapshot-every", defaultValue = "" + Replica.SNAPSHOT_EVERY,
       description = "Log entries between snapshots (default: ${DEFAULT-VALUE}).")
   long snapshotEvery;
@@ -84,12 +91,22 @@ public final class LockdServer implements Callable<Integer> {
       LOG.error("UNSAFE: {} and {} are treated as compatible; never run this in production",
           modes[0], modes[1]);
     }
+    ClusterSecret secret = null;
+    if (secretFile != null) {
+      try {
+        secret = ClusterSecret.read(secretFile);
+      } catch (java.io.IOException e) {
+        System.err.println("gfs-lockd: " + e.getMessage());
+        return 2;
+      }
+    }
     InetSocketAddress raftAddress = list.raft().get(id);
     int port = clientPort != null ? clientPort : raftAddress.getPort() + PeerList.CLIENT_PORT_OFFSET;
     Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery);
     replica.start();
     ClientEndpoint endpoint =
-        new ClientEndpoint(replica, new InetSocketAddress(raftAddress.getHostString(), port));
+        new ClientEndpoint(replica, new InetSocketAddress(raftAddress.getHostString(), port),
+            secret);
     LeaseWatcher watcher =
         new LeaseWatcher(replica, fenceAgent == null ? null : new FenceAgent(fenceAgent));
     watcher.start();

@@ -9,7 +9,8 @@ import org.gfsj.lockd.proto.ClientFrame;
 import org.gfsj.lockd.proto.ServerFrame;
 
 /**
- * The lockd TCP framing: a 4-byte big-endian length, then one protobuf frame. Frames over the
+ * The lockd TCP framing: a 4-byte big-endian length, then one frame: a kind byte, the protobuf
+ * bytes and, with a cluster secret, an HMAC ({@link FrameAuthenticator}). Frames over the
  * limit close the connection (the decoder throws), so a confused or hostile peer cannot make
  * lockd buffer without bound.
  */
@@ -21,19 +22,24 @@ public final class FrameCodecs {
 
   private FrameCodecs() {}
 
-  /** For a peer's client port: reads ClientFrames, writes ServerFrames. */
-  public static void serverSide(ChannelPipeline p) {
+  /**
+   * For a peer's client port: reads ClientFrames, writes ServerFrames; with a secret, every
+   * client must prove it holds it ({@link FrameAuthenticator}).
+   */
+  public static void serverSide(ChannelPipeline p, ClusterSecret secret) {
     p.addLast("frame", new LengthFieldBasedFrameDecoder(MAX_CLIENT_FRAME, 0, 4, 0, 4));
-    p.addLast("decode", new ProtobufDecoder(ClientFrame.getDefaultInstance()));
     p.addLast("length", new LengthFieldPrepender(4));
+    p.addLast("auth", FrameAuthenticator.server(secret));
+    p.addLast("decode", new ProtobufDecoder(ClientFrame.getDefaultInstance()));
     p.addLast("encode", new ProtobufEncoder());
   }
 
   /** For clients and tools: reads ServerFrames, writes ClientFrames. */
-  public static void clientSide(ChannelPipeline p) {
+  public static void clientSide(ChannelPipeline p, ClusterSecret secret) {
     p.addLast("frame", new LengthFieldBasedFrameDecoder(MAX_SERVER_FRAME, 0, 4, 0, 4));
-    p.addLast("decode", new ProtobufDecoder(ServerFrame.getDefaultInstance()));
     p.addLast("length", new LengthFieldPrepender(4));
+    p.addLast("auth", FrameAuthenticator.client(secret));
+    p.addLast("decode", new ProtobufDecoder(ServerFrame.getDefaultInstance()));
     p.addLast("encode", new ProtobufEncoder());
   }
 }

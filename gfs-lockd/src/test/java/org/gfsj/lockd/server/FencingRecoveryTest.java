@@ -82,7 +82,7 @@ class FencingRecoveryTest {
     peers = new PeerProcesses(dir, Path.of("target", "peer-logs",
         "fencing-" + System.currentTimeMillis()), 3, List.of("--fence-agent", agent.toString()));
     peers.startAll();
-    admin = new LockdAdmin(2_000);
+    admin = new LockdAdmin(2_000, null);
   }
 
   /** Starts a node process; returns its journal slot once it holds what it asked for. */

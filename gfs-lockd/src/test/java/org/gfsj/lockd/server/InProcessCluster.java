@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.testing.FreePorts;
+import org.gfsj.lockd.wire.ClusterSecret;
 
 /** Lockd peers (replica + client endpoint) inside the test JVM, for fast client tests. */
 public final class InProcessCluster implements AutoCloseable {
@@ -16,8 +17,16 @@ public final class InProcessCluster implements AutoCloseable {
   private final Map<String, Replica> replicas = new LinkedHashMap<>();
   private final Map<String, ClientEndpoint> endpoints = new LinkedHashMap<>();
 
+  private final ClusterSecret secret;
+
   public InProcessCluster(Path dir, int size) throws Exception {
+    this(dir, size, null);
+  }
+
+  /** Peers that demand {@code secret} of every client. */
+  public InProcessCluster(Path dir, int size, ClusterSecret secret) throws Exception {
     this.dir = dir;
+    this.secret = secret;
     StringBuilder spec = new StringBuilder();
     for (int i = 1; i <= size; i++) {
       spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
@@ -36,7 +45,7 @@ public final class InProcessCluster implements AutoCloseable {
     InetSocketAddress raft = peers.raft().get(id);
     replicas.put(id, r);
     endpoints.put(id, new ClientEndpoint(r,
-        new InetSocketAddress(raft.getHostString(), raft.getPort() + 1)));
+        new InetSocketAddress(raft.getHostString(), raft.getPort() + 1), secret));
   }
 
   public void stop(String id) throws Exception {

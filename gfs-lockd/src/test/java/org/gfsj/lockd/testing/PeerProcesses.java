@@ -28,7 +28,7 @@ public final class PeerProcesses implements AutoCloseable {
   private final PeerList peers;
   private final List<String> extraArgs;
   private final Map<String, Process> running = new LinkedHashMap<>();
-  private final LockdAdmin admin = new LockdAdmin(2_000);
+  private final LockdAdmin admin = new LockdAdmin(2_000, null);
 
   /** Peers keep data under {@code dir}; their logs go to {@code logDir}, kept after the test. */
   public PeerProcesses(Path dir, Path logDir, int count, List<String> extraArgs) {

@@ -18,14 +18,21 @@ import org.junit.jupiter.api.Test;
 
 class FrameCodecsTest {
 
+  /** A server pipeline without a secret, its welcome frame already read and dropped. */
   private static EmbeddedChannel server() {
     EmbeddedChannel ch = new EmbeddedChannel();
-    FrameCodecs.serverSide(ch.pipeline());
+    FrameCodecs.serverSide(ch.pipeline(), null);
+    ch.pipeline().fireChannelActive();
+    Object welcome;
+    while ((welcome = ch.readOutbound()) != null) {
+      ((ByteBuf) welcome).release();
+    }
     return ch;
   }
 
+  /** A data frame as a client without a secret sends it. */
   private static ByteBuf framed(byte[] payload) {
-    return Unpooled.buffer().writeInt(payload.length).writeBytes(payload);
+    return Unpooled.buffer().writeInt(payload.length + 1).writeByte('D').writeBytes(payload);
   }
 
   @Test
@@ -38,12 +45,13 @@ class FrameCodecsTest {
     ch.writeInbound(bytes);
     assertEquals(hello, ch.readInbound());
     assertTrue(ch.writeOutbound(ServerFrame.newBuilder().setGoodbye("bye").build()));
-    // The prepender writes the length and the payload as two buffers.
+    // The prepender writes the length and the frame (kind byte, payload) as two buffers.
     ByteBuf length = ch.readOutbound();
-    ByteBuf payload = ch.readOutbound();
-    assertEquals(payload.readableBytes(), length.getInt(0));
+    ByteBuf frame = ch.readOutbound();
+    assertEquals(frame.readableBytes(), length.getInt(0));
+    assertEquals('D', frame.getByte(0));
     length.release();
-    payload.release();
+    frame.release();
   }
 
   @Test

@@ -3,11 +3,13 @@ package org.gfsj.tools.lockd;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.server.PeerList;
+import org.gfsj.lockd.wire.ClusterSecret;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,9 +21,18 @@ public final class LockdPeers {
       description = "The lockd peers as given to gfs-lockd: ID=HOST:RAFTPORT,...")
   String peers;
 
+  @Option(names = "--secret-file",
+      description = "The cluster secret file, when the peers were started with one.")
+  Path secretFile;
+
   @Option(names = "--timeout-ms", defaultValue = "3000",
       description = "How long to wait for each peer (default: ${DEFAULT-VALUE}).")
   long timeoutMillis;
+
+  /** A tool's connection to the peers, with the cluster secret if one was given. */
+  LockdAdmin admin() throws IOException {
+    return new LockdAdmin(timeoutMillis, secretFile == null ? null : ClusterSecret.read(secretFile));
+  }
 
   /** Client addresses by peer id, in the order of the list. */
   List<String[]> idsAndAddresses() {

@@ -24,7 +24,7 @@ final class LockdStatusCommand implements Callable<Integer> {
     int total = 0;
     System.out.printf("%-6s %-22s %-10s %-6s %6s %10s %10s  %s%n", "PEER", "CLIENT ADDRESS",
         "ROLE", "LEADER", "TERM", "APPLIED", "SNAPSHOT", "STATE DIGEST");
-    try (LockdAdmin admin = new LockdAdmin(peers.timeoutMillis)) {
+    try (LockdAdmin admin = peers.admin()) {
       for (String[] peer : peers.idsAndAddresses()) {
         total++;
         try {
@@ -38,6 +38,9 @@ final class LockdStatusCommand implements Callable<Integer> {
           System.out.printf("%-6s %-22s %-10s  %s%n", peer[0], peer[1], "DOWN", e.getMessage());
         }
       }
+    } catch (IOException e) {
+      System.err.println("gfs-tool lockd status: " + e.getMessage());
+      return 2;
     }
     return answered == total ? 0 : answered == 0 ? 2 : 1;
   }

@@ -26,7 +26,7 @@ public final class LockdumpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (LockdAdmin admin = new LockdAdmin(peers.timeoutMillis)) {
+    try (LockdAdmin admin = peers.admin()) {
       InetSocketAddress peer = peers.pick(admin, System.err);
       if (peer == null) {
         return 2;
