@@ -65,6 +65,14 @@ final class GfsjMounts implements AutoCloseable {
   }
 
   /**
+   * Registers a mount point whose server this test does not know by pid (mount(8) started it):
+   * close unmounts it, and a server ends when its mount goes.
+   */
+  void watch(Path dir) {
+    mountPoints.add(dir);
+  }
+
+  /**
    * umount(8) as a user runs it, then waits for the serving process to end: the kernel returns
    * from umount before the server has written back, so a test that reads the image must wait.
    */

@@ -86,6 +86,41 @@ class MountLifecycleTest {
     GfsjMounts.umount(mnt, again);
   }
 
+  @Test
+  void aReadOnlyMountShowsTheFilesAndRefusesWrites() throws Exception {
+    ProcessHandle rw = mounts.mount(image, mnt);
+    Files.writeString(mnt.resolve("f"), "kept");
+    GfsjMounts.umount(mnt, rw);
+    ProcessHandle ro = mounts.mount(image, mnt, "ro", "noatime");
+    assertTrue(MountTable.at(mnt).orElseThrow().options().startsWith("ro,"),
+        MountTable.at(mnt).toString());
+    assertEquals("kept", Files.readString(mnt.resolve("f")));
+    java.nio.file.FileSystemException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.nio.file.FileSystemException.class,
+        () -> Files.writeString(mnt.resolve("g"), "refused"));
+    assertTrue(String.valueOf(e.getReason()).contains("Read-only file system"), e.toString());
+    GfsjMounts.umount(mnt, ro);
+  }
+
+  /** mount(8) finds /sbin/mount.gfsj, which scripts/setup.sh links to bin/mount.gfsj. */
+  @Test
+  void mountDashTGfsjRunsTheHelper() throws Exception {
+    Path helper = Path.of("/sbin/mount.gfsj");
+    String why = helper + " is missing; scripts/setup.sh links it when run as root";
+    if (System.getenv("CI") != null) {
+      assertTrue(Files.exists(helper), why);
+    } else {
+      org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(helper), why);
+    }
+    mounts.watch(mnt);
+    Commands.run("mount", "-t", "gfsj", "-o", "noatime,_netdev", image.toString(),
+        mnt.toString()).expect(0, "mount -t gfsj");
+    assertTrue(MountTable.isGfsjMounted(mnt));
+    Files.writeString(mnt.resolve("via-mount8"), "yes");
+    Commands.run("umount", mnt.toString()).expect(0, "umount");
+    assertTrue(MountTable.awaitGfsjMount(mnt, false, GfsjMounts.DEADLINE));
+  }
+
   private static boolean live(Path dir) {
     try {
       return MountTable.isGfsjMounted(dir);
