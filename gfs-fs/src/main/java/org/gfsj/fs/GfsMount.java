@@ -747,6 +747,14 @@ public final class GfsMount implements Vfs {
         exchange(fd, fromName, src, td, toName, dst, moves, caller, tx);
         return null;
       }
+      // As Linux's do_renameat2: the source may not be above the target's directory (EINVAL),
+      // and the target may not be above the source's (ENOTEMPTY), before any type check.
+      if (src.isDirectory() && moves) {
+        checkMove(src, td, caller);
+      }
+      if (dst != null && dst.isDirectory() && moves && isAncestor(dst, fd)) {
+        throw new FsException(Errno.ENOTEMPTY, "'" + toName + "' is above '" + fromName + "'");
+      }
       if (dst != null) {
         if (src.isDirectory() && !dst.isDirectory()) {
           throw new FsException(Errno.ENOTDIR, "'" + toName + "' is not a directory");
@@ -757,9 +765,6 @@ public final class GfsMount implements Vfs {
         if (dst.isDirectory() && directory(dst).entryCount() > 2) {
           throw new FsException(Errno.ENOTEMPTY, "directory '" + toName + "' is not empty");
         }
-      }
-      if (src.isDirectory() && moves) {
-        checkMove(src, td, caller);
       }
       allocator.reserve(3);
       if (dst != null) {
