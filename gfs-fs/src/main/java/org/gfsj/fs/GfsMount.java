@@ -166,8 +166,34 @@ public final class GfsMount implements Vfs {
     }
     this.allocator = new Allocator(groups, options.nodeName(), transactions);
     this.contents = new FileContents(device, allocator);
+    if (!options.readOnly() && module instanceof NolockModule) {
+      freeOrphans();
+    }
     log.info("{}: mounted {} (journal {}, {}, {})", device.name(), sb.uuid(), slot,
         module.protocol(), options.readOnly() ? "read-only" : "read-write");
+  }
+
+  /**
+   * Frees the inodes a crash left unlinked but allocated (open when their last link went). Safe
+   * only under nolock, where no other node can hold them open; in a cluster, recovery of the dead
+   * node's journal will do it once lockd says nobody holds them.
+   */
+  private void freeOrphans() throws IOException {
+    for (ResourceGroup g : allocator.groups()) {
+      g.load();
+      for (long ino : g.unlinked()) {
+        modify(tx -> {
+          Inode in = inode(ino);
+          log.info("{}: freeing inode {}, unlinked while open when the last mount ended",
+              device.name(), ino);
+          contents.freeAll(in, tx);
+          synchronized (inodes) {
+            inodes.remove(ino);
+          }
+          return null;
+        });
+      }
+    }
   }
 
   private LockModule lockModule(LockProtocol protocol) throws IOException {

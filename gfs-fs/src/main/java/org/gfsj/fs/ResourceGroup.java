@@ -1,7 +1,9 @@
 package org.gfsj.fs;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import org.gfsj.fs.format.Bitmap;
 import org.gfsj.fs.format.BlockState;
 import org.gfsj.fs.format.CorruptMetadataException;
@@ -170,6 +172,20 @@ final class ResourceGroup {
   synchronized BlockState state(long block) throws IOException {
     int i = (int) (block - index.dataStart());
     return Bitmap.get(bitmap(i / perBitmap).data, i % perBitmap);
+  }
+
+  /** The dinodes marked unlinked: inodes whose last link went while they were open. */
+  synchronized List<Long> unlinked() throws IOException {
+    List<Long> out = new ArrayList<>();
+    for (int k = 0; k < index.bitmapBlocks(); k++) {
+      BufferCache.Buffer bm = bitmap(k);
+      for (int i = 0; i < perBitmap && k * perBitmap + i < index.dataBlocks(); i++) {
+        if (Bitmap.get(bm.data, i) == BlockState.UNLINKED) {
+          out.add(index.dataStart() + k * perBitmap + i);
+        }
+      }
+    }
+    return out;
   }
 
   /** The freeing transaction of {@code count} blocks from data index {@code index} is durable. */

@@ -389,6 +389,23 @@ class VfsBehaviourTest {
   }
 
   @Test
+  void anInodeUnlinkedWhileOpenIsFreedByTheNextMountAfterACrash() throws Exception {
+    long free = fs.statfs().freeBlocks();
+    Vfs.Created c = fs.create(root, "orphan", 0644, OpenFlags.O_RDWR, ROOT);
+    long f = c.attributes().ino();
+    fs.write(f, c.handle(), 0, ByteBuffer.wrap(new byte[40_000]), ROOT);
+    fs.unlink(root, "orphan", ROOT);
+    fs.sync();
+    // The node dies with the file open: copy the image as the crash leaves it.
+    Path crashed = dir.resolve("crashed.img");
+    java.nio.file.Files.copy(image, crashed);
+    fs.close();
+    fs = GfsMount.open(crashed.toString(), TestFilesystems.mountOptions());
+    assertEquals(free, fs.statfs().freeBlocks(), "the orphan's blocks are free again");
+    fails(Errno.ESTALE, () -> fs.getattr(f));
+  }
+
+  @Test
   void fullFilesystemSaysEnospcAndRecoversAfterDeletes() throws Exception {
     byte[] chunk = new byte[256 * 1024];
     int files = 0;
