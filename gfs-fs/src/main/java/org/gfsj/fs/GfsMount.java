@@ -86,6 +86,7 @@ public final class GfsMount implements Vfs {
   private final Glocks glocks;
   private final Allocator allocator;
   private final FileContents contents;
+  private final Xattrs xattrs;
   private final JournalWriter journal;
 
   private final ReentrantLock opLock = new ReentrantLock();
@@ -166,6 +167,7 @@ public final class GfsMount implements Vfs {
     }
     this.allocator = new Allocator(groups, options.nodeName(), transactions);
     this.contents = new FileContents(device, allocator);
+    this.xattrs = new Xattrs(cache, allocator);
     if (!options.readOnly() && module instanceof NolockModule) {
       freeOrphans();
     }
@@ -186,6 +188,7 @@ public final class GfsMount implements Vfs {
           Inode in = inode(ino);
           log.info("{}: freeing inode {}, unlinked while open when the last mount ended",
               device.name(), ino);
+          xattrs.freeAll(in, tx);
           contents.freeAll(in, tx);
           synchronized (inodes) {
             inodes.remove(ino);
@@ -705,6 +708,7 @@ public final class GfsMount implements Vfs {
       save(in, tx);
       return;
     }
+    xattrs.freeAll(in, tx);
     contents.freeAll(in, tx);
     synchronized (inodes) {
       inodes.remove(in.ino());
@@ -1103,6 +1107,7 @@ public final class GfsMount implements Vfs {
       Inode in = inode(ino);
       in.openCount--;
       if (in.openCount == 0 && in.nlink == 0) {
+        xattrs.freeAll(in, tx);
         contents.freeAll(in, tx);
         synchronized (inodes) {
           inodes.remove(ino);
@@ -1153,34 +1158,34 @@ public final class GfsMount implements Vfs {
 
   @Override
   public byte[] getxattr(long ino, String name, Caller caller) throws IOException {
-    return look(tx -> {
-      inode(ino);
-      throw new FsException(Errno.EOPNOTSUPP, "extended attributes are not supported yet");
-    });
+    return look(tx -> xattrs.get(inode(ino), name, caller));
   }
 
   @Override
   public void setxattr(long ino, String name, byte[] value, int flags, Caller caller)
       throws IOException {
-    look(tx -> {
-      inode(ino);
-      throw new FsException(Errno.EOPNOTSUPP, "extended attributes are not supported yet");
+    modify(tx -> {
+      Inode in = inode(ino);
+      xattrs.set(in, name, value, flags, caller, tx);
+      in.touchCtime();
+      save(in, tx);
+      return null;
     });
   }
 
   @Override
   public List<String> listxattr(long ino, Caller caller) throws IOException {
-    return look(tx -> {
-      inode(ino);
-      return List.of();
-    });
+    return look(tx -> xattrs.list(inode(ino), caller));
   }
 
   @Override
   public void removexattr(long ino, String name, Caller caller) throws IOException {
-    look(tx -> {
-      inode(ino);
-      throw new FsException(Errno.EOPNOTSUPP, "extended attributes are not supported yet");
+    modify(tx -> {
+      Inode in = inode(ino);
+      xattrs.remove(in, name, caller, tx);
+      in.touchCtime();
+      save(in, tx);
+      return null;
     });
   }
 

@@ -37,7 +37,7 @@ final class Inode {
   int minor;
   int height;
   int entries;
-  final long xattrBlock;
+  long xattrBlock;
   private long goal;
   /** The data area while stuffed (height 0); null otherwise. */
   byte[] stuffed;

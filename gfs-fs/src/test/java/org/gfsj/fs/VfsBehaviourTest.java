@@ -437,6 +437,37 @@ class VfsBehaviourTest {
   }
 
   @Test
+  void extendedAttributesByNamespace() throws Exception {
+    long f = file(root, "x", "", ROOT);
+    fs.setattr(f, SetAttributes.owner(ALICE.uid(), ALICE.gid()), ROOT);
+    long free = fs.statfs().freeBlocks();
+    fs.setxattr(f, "user.colour", bytes("blue").array(), 0, ALICE);
+    fs.setxattr(f, "trusted.secret", bytes("t").array(), 0, ROOT);
+    fs.setxattr(f, "security.label", bytes("s").array(), 0, ROOT);
+    fails(Errno.EEXIST, () -> fs.setxattr(f, "user.colour", new byte[1], Vfs.XATTR_CREATE, ALICE));
+    fails(Errno.ENODATA, () -> fs.setxattr(f, "user.none", new byte[1], Vfs.XATTR_REPLACE,
+        ALICE));
+    fails(Errno.EACCES, () -> fs.setxattr(f, "user.colour", new byte[1], 0, BOB));
+    fails(Errno.EPERM, () -> fs.setxattr(f, "trusted.x", new byte[1], 0, ALICE));
+    fails(Errno.EOPNOTSUPP, () -> fs.setxattr(f, "other.x", new byte[1], 0, ROOT));
+    assertEquals(List.of("security.label", "user.colour"), fs.listxattr(f, ALICE));
+    assertEquals(List.of("security.label", "trusted.secret", "user.colour"),
+        fs.listxattr(f, ROOT));
+    fails(Errno.ENODATA, () -> fs.getxattr(f, "trusted.secret", ALICE));
+    remount();
+    assertEquals("blue", new String(fs.getxattr(f, "user.colour", BOB)));
+    fs.removexattr(f, "user.colour", ALICE);
+    fails(Errno.ENODATA, () -> fs.getxattr(f, "user.colour", ALICE));
+    fs.removexattr(f, "trusted.secret", ROOT);
+    fs.removexattr(f, "security.label", ROOT);
+    assertEquals(free, fs.statfs().freeBlocks(), "the attribute block is freed with the last one");
+    fs.setxattr(f, "user.big", new byte[3000], 0, ALICE);
+    fails(Errno.ENOSPC, () -> fs.setxattr(f, "user.bigger", new byte[3000], 0, ALICE));
+    fs.unlink(root, "x", ROOT);
+    assertEquals(free + 1, fs.statfs().freeBlocks(), "freed with its inode");
+  }
+
+  @Test
   void timesChangeAsPosixSays() throws Exception {
     long f = file(root, "f", "x", ROOT);
     fs.setattr(f, SetAttributes.owner(ALICE.uid(), ALICE.gid()), ROOT);

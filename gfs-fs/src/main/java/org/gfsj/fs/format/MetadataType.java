@@ -9,7 +9,9 @@ public enum MetadataType {
   /** A block of a directory's entries beyond what the dinode holds. */
   DIRECTORY_LEAF(5),
   /** A block of a file's extents beyond what the dinode holds (height 2). */
-  EXTENT_BLOCK(6);
+  EXTENT_BLOCK(6),
+  /** A file's extended attributes. */
+  XATTR(7);
 
   private final int code;
 
@@ -40,6 +42,7 @@ public enum MetadataType {
       case DINODE -> "dinode";
       case DIRECTORY_LEAF -> "directory leaf";
       case EXTENT_BLOCK -> "extent block";
+      case XATTR -> "extended-attribute block";
     };
   }
 }
