@@ -17,6 +17,7 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.proto.Batch;
 import org.gfsj.lockd.proto.ServerFrame;
@@ -65,12 +66,30 @@ public final class LockdStateMachine extends BaseStateMachine {
     super.initialize(server, groupId, raftStorage);
     store.init(raftStorage);
     loadSnapshot();
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
+  /**
+   * Ratis pauses the machine before it installs a snapshot from the leader, once per chunk of
+   * a multi-file snapshot.
+   */
+  @Override
+  public void pause() {
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+      return;
+    }
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** After a snapshot from the leader was installed: the state is that snapshot. */
   @Override
   public void reinitialize() throws IOException {
     store.reload();
     loadSnapshot();
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
   private synchronized void loadSnapshot() throws IOException {

@@ -18,6 +18,7 @@ public final class InProcessCluster implements AutoCloseable {
   private final Map<String, ClientEndpoint> endpoints = new LinkedHashMap<>();
 
   private final ClusterSecret secret;
+  private final long snapshotEvery;
 
   public InProcessCluster(Path dir, int size) throws Exception {
     this(dir, size, null);
@@ -25,8 +26,15 @@ public final class InProcessCluster implements AutoCloseable {
 
   /** Peers that demand {@code secret} of every client. */
   public InProcessCluster(Path dir, int size, ClusterSecret secret) throws Exception {
+    this(dir, size, secret, Replica.SNAPSHOT_EVERY);
+  }
+
+  /** Peers that snapshot every {@code snapshotEvery} entries. */
+  public InProcessCluster(Path dir, int size, ClusterSecret secret, long snapshotEvery)
+      throws Exception {
     this.dir = dir;
     this.secret = secret;
+    this.snapshotEvery = snapshotEvery;
     StringBuilder spec = new StringBuilder();
     for (int i = 1; i <= size; i++) {
       spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
@@ -39,10 +47,15 @@ public final class InProcessCluster implements AutoCloseable {
   }
 
   public void start(String id) throws Exception {
-    Replica r = new Replica(id, peers, dir.resolve(id), "test", Compatibility.STANDARD,
-        Replica.SNAPSHOT_EVERY);
+    start(id, peers);
+  }
+
+  /** Starts peer {@code id} with its own view of the peer list (to add it to the group). */
+  public void start(String id, PeerList list) throws Exception {
+    Replica r = new Replica(id, list, dir.resolve(id), "test", Compatibility.STANDARD,
+        snapshotEvery);
     r.start();
-    InetSocketAddress raft = peers.raft().get(id);
+    InetSocketAddress raft = list.raft().get(id);
     replicas.put(id, r);
     endpoints.put(id, new ClientEndpoint(r,
         new InetSocketAddress(raft.getHostString(), raft.getPort() + 1), secret));
@@ -51,6 +64,10 @@ public final class InProcessCluster implements AutoCloseable {
   public void stop(String id) throws Exception {
     endpoints.remove(id).close();
     replicas.remove(id).close();
+  }
+
+  public PeerList peers() {
+    return peers;
   }
 
   public List<InetSocketAddress> clientAddresses() {

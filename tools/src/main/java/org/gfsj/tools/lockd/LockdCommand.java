@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "lockd",
     mixinStandardHelpOptions = true,
     description = "Inspect and measure the lock manager (gfs-lockd).",
-    subcommands = {LockdStatusCommand.class, LockdBenchCommand.class})
+    subcommands = {LockdStatusCommand.class, LockdSetPeersCommand.class, LockdBenchCommand.class})
 public final class LockdCommand {}
