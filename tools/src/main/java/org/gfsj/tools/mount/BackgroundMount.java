@@ -24,7 +24,10 @@ final class BackgroundMount {
     this.log = log;
   }
 
-  /** Where the serving process of {@code mountPoint} writes: /var/log/gfsj if it can, else tmp. */
+  /**
+   * Where the serving process of {@code mountPoint} writes: /var/log/gfsj if it can, else tmp.
+   * Each mount appends, so that the log of a server that died stays for the operator to read.
+   */
   static Path logFor(Path mountPoint) {
     String name = "mount" + mountPoint.toAbsolutePath().normalize().toString()
         .replaceAll("[^A-Za-z0-9._-]", "_") + ".log";
@@ -58,7 +61,6 @@ final class BackgroundMount {
     cmd.add(MountCommand.class.getName());
     cmd.add("-f");
     cmd.addAll(foregroundArgs);
-    Files.deleteIfExists(log);
     Process child = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .redirectErrorStream(true)
