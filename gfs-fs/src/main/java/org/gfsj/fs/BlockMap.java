@@ -154,6 +154,28 @@ final class BlockMap {
     return removed;
   }
 
+  /** Unmaps file blocks {@code first} to {@code end} - 1; returns the device runs freed. */
+  List<Extent> unmap(long first, long end) {
+    if (first >= end) {
+      return List.of();
+    }
+    List<Extent> tail = truncate(first);
+    List<Extent> removed = new ArrayList<>();
+    for (Extent e : tail) {
+      long eEnd = e.logical() + e.length();
+      if (eEnd <= end) {
+        removed.add(e);
+      } else if (e.logical() >= end) {
+        extents.put(e.logical(), e);
+      } else {
+        int cut = (int) (end - e.logical());
+        removed.add(new Extent(e.logical(), e.physical(), cut, e.flags()));
+        extents.put(end, new Extent(end, e.physical() + cut, e.length() - cut, e.flags()));
+      }
+    }
+    return removed;
+  }
+
   /** Every extent, in file order. */
   List<Extent> all() {
     return List.copyOf(extents.values());

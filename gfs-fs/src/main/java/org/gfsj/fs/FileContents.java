@@ -192,6 +192,72 @@ final class FileContents {
     in.size = size;
   }
 
+  /**
+   * fallocate(2) without flags: every hole in the range gets blocks, written with zeros in place
+   * (there are no unwritten extents yet), so later writes there cannot fail with ENOSPC.
+   */
+  void allocate(Inode in, long offset, long length, FsTransaction tx) throws IOException {
+    long end = offset + length;
+    if (in.height == 0 && end <= in.stuffed.length) {
+      return;
+    }
+    if (in.height == 0) {
+      unstuff(in, tx);
+    }
+    long block = offset / bs;
+    long last = (end - 1) / bs;
+    while (block <= last) {
+      Extent e = in.map.find(block);
+      if (e != null) {
+        block = e.logical() + e.length();
+        continue;
+      }
+      long next = in.map.nextMapped(block);
+      long hole = next < 0 || next > last ? last - block + 1 : next - block;
+      Allocator.Run r = allocator.blocks(tx, in.map.goal(block, in.goal()),
+          (int) Math.min(hole, (4 << 20) / bs));
+      device.write(r.start(), ByteBuffer.allocate(r.length() * bs));
+      in.map.add(block, r.start(), r.length());
+      in.addBlocks(r.length());
+      in.goal(r.start() + r.length());
+      block += r.length();
+    }
+  }
+
+  /** Zeroes {@code length} bytes from {@code offset}: partial blocks in place, whole ones freed. */
+  void punch(Inode in, long offset, long length, FsTransaction tx) throws IOException {
+    long end = Math.min(offset + length, in.size);
+    if (offset >= end) {
+      return;
+    }
+    if (in.height == 0) {
+      Arrays.fill(in.stuffed, (int) offset, (int) end, (byte) 0);
+      return;
+    }
+    long firstWhole = (offset + bs - 1) / bs;
+    long endWhole = end / bs;
+    if (firstWhole < endWhole) {
+      freeRuns(in, in.map.unmap(firstWhole, endWhole), tx, false);
+    }
+    zeroInPlace(in, offset, Math.min(end, firstWhole * bs));
+    zeroInPlace(in, Math.max(offset, endWhole * bs), end);
+  }
+
+  private void zeroInPlace(Inode in, long from, long to) throws IOException {
+    if (from >= to) {
+      return;
+    }
+    Extent e = in.map.find(from / bs);
+    if (e == null) {
+      return;
+    }
+    long physical = e.physical() + (from / bs - e.logical());
+    ByteBuffer block = ByteBuffer.allocate(bs);
+    device.read(physical, block);
+    Arrays.fill(block.array(), (int) (from % bs), (int) (from % bs + (to - from)), (byte) 0);
+    device.write(physical, block.clear());
+  }
+
   /** Frees every block of {@code in}, the dinode last: the inode is gone. */
   void freeAll(Inode in, FsTransaction tx) throws IOException {
     if (in.height != 0) {

@@ -1120,9 +1120,47 @@ public final class GfsMount implements Vfs {
   @Override
   public void fallocate(long ino, int mode, long offset, long length, Caller caller)
       throws IOException {
-    look(tx -> {
-      inode(ino);
-      throw new FsException(Errno.EOPNOTSUPP, "fallocate is not supported yet");
+    modify(tx -> {
+      Inode in = inode(ino);
+      if (offset < 0 || length <= 0) {
+        throw new FsException(Errno.EINVAL, "fallocate of " + length + " bytes at " + offset);
+      }
+      if ((mode & (FALLOC_COLLAPSE_RANGE | FALLOC_INSERT_RANGE)) != 0
+          || (mode & ~(FALLOC_KEEP_SIZE | FALLOC_PUNCH_HOLE | FALLOC_ZERO_RANGE)) != 0) {
+        throw new FsException(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
+      }
+      boolean punch = (mode & FALLOC_PUNCH_HOLE) != 0;
+      boolean zero = (mode & FALLOC_ZERO_RANGE) != 0;
+      if ((punch && (mode & FALLOC_KEEP_SIZE) == 0) || (punch && zero)) {
+        throw new FsException(Errno.EINVAL, "PUNCH_HOLE goes with KEEP_SIZE alone");
+      }
+      if (in.isDirectory()) {
+        throw new FsException(Errno.EISDIR, "inode " + ino + " is a directory");
+      }
+      if (in.type() != FileType.REGULAR) {
+        throw new FsException(Errno.ENODEV, "fallocate of a non-regular file");
+      }
+      require(in, caller, W_OK);
+      long end = offset + length;
+      if (end < 0 || end > FileContents.MAX_SIZE) {
+        throw new FsException(Errno.EFBIG, "fallocate past the largest file");
+      }
+      if (punch || zero) {
+        allocator.reserve(4);
+        contents.punch(in, offset, length, tx);
+      } else {
+        allocator.reserve(contents.blocksNeeded(in, offset, length));
+        contents.allocate(in, offset, length, tx);
+      }
+      if ((mode & FALLOC_KEEP_SIZE) == 0 && end > in.size) {
+        if (in.height == 0 && end > in.stuffed.length) {
+          contents.allocate(in, in.size, end - in.size, tx);
+        }
+        in.size = end;
+      }
+      in.touchMtime();
+      save(in, tx);
+      return null;
     });
   }
 

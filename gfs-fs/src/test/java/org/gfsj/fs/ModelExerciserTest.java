@@ -123,7 +123,7 @@ class ModelExerciserTest {
     Node d = pick(r, dirs);
     String name = NAMES[r.nextInt(NAMES.length)];
     Node existing = d.children.get(name);
-    switch (r.nextInt(files.isEmpty() ? 3 : 9)) {
+    switch (r.nextInt(files.isEmpty() ? 3 : 10)) {
       case 0 -> {
         expect(existing == null ? null : Errno.EEXIST, "mknod " + name, () -> {
           long ino = fs.mknod(d.ino, name, 0100644, 0, ROOT).ino();
@@ -177,6 +177,16 @@ class ModelExerciserTest {
           fs.link(f.ino, d.ino, name, ROOT);
           d.children.put(name, f);
         });
+      }
+      case 8 -> {
+        Node f = pick(r, files);
+        long offset = r.nextInt(30_000);
+        long length = 1 + r.nextInt(20_000);
+        fs.fallocate(f.ino, Vfs.FALLOC_PUNCH_HOLE | Vfs.FALLOC_KEEP_SIZE, offset, length, ROOT);
+        if (offset < f.data.length) {
+          Arrays.fill(f.data, (int) offset, (int) Math.min(f.data.length, offset + length),
+              (byte) 0);
+        }
       }
       default -> rename(r, d, name);
     }

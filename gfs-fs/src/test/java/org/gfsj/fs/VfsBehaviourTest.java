@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -434,6 +435,31 @@ class VfsBehaviourTest {
     fs.write(again, Vfs.NO_HANDLE, 0, ByteBuffer.wrap(new byte[4 << 20]), ROOT);
     remount();
     assertEquals(4 << 20, fs.getattr(again).size());
+  }
+
+  @Test
+  void fallocateReservesPunchesAndZeroes() throws Exception {
+    long f = file(root, "fa", "", ROOT);
+    long free = fs.statfs().freeBlocks();
+    fs.fallocate(f, 0, 0, 1 << 20, ROOT);
+    assertEquals(1 << 20, fs.getattr(f).size());
+    assertEquals(free - 256, fs.statfs().freeBlocks(), "1 MiB reserved");
+    fs.fallocate(f, Vfs.FALLOC_KEEP_SIZE, 1 << 20, 1 << 20, ROOT);
+    assertEquals(1 << 20, fs.getattr(f).size(), "KEEP_SIZE keeps the size");
+    byte[] ones = new byte[3 * 4096];
+    Arrays.fill(ones, (byte) 1);
+    fs.write(f, Vfs.NO_HANDLE, 0, ByteBuffer.wrap(ones), ROOT);
+    long before = fs.statfs().freeBlocks();
+    fs.fallocate(f, Vfs.FALLOC_PUNCH_HOLE | Vfs.FALLOC_KEEP_SIZE, 100, 2 * 4096, ROOT);
+    assertEquals(before + 1, fs.statfs().freeBlocks(), "the one whole block is freed");
+    byte[] got = contents(f);
+    for (int i = 0; i < ones.length; i++) {
+      assertEquals(i >= 100 && i < 100 + 2 * 4096 ? 0 : 1, got[i], "byte " + i);
+    }
+    fs.fallocate(f, Vfs.FALLOC_ZERO_RANGE, 0, 50, ROOT);
+    assertEquals(0, contents(f)[49]);
+    fails(Errno.EOPNOTSUPP, () -> fs.fallocate(f, Vfs.FALLOC_COLLAPSE_RANGE, 0, 4096, ROOT));
+    fails(Errno.EINVAL, () -> fs.fallocate(f, Vfs.FALLOC_PUNCH_HOLE, 0, 4096, ROOT));
   }
 
   @Test
