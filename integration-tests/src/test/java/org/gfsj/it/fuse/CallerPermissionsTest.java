@@ -83,6 +83,25 @@ class CallerPermissionsTest {
         .expect(0, "a supplementary group grants read").output());
   }
 
+  /**
+   * utimensat(2): anyone with write permission may set the times to now (UTIME_NOW), only the
+   * owner to a given time; UTIME_OMIT leaves a time alone. The front must pass the markers on.
+   */
+  @Test
+  void touchByAWriterSetsNowButOnlyTheOwnerSetsATime() throws Exception {
+    Path f = Files.writeString(mnt.resolve("shared-file"), "x");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw-rw-"));
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+        1_000_000_000_000L);
+    Files.setLastModifiedTime(f, old);
+    Files.setAttribute(f, "lastAccessTime", old);
+    asNobody("touch -m " + f).expect(0, "touch -m (UTIME_NOW for mtime) by a writer");
+    assertTrue(Files.getLastModifiedTime(f).compareTo(old) > 0, "mtime set to now");
+    assertEquals(old, Files.getAttribute(f, "lastAccessTime"), "atime omitted, left alone");
+    assertTrue(asNobody("touch -d 2001-01-01 " + f).output()
+        .contains("Operation not permitted"), "a given time is the owner's to set");
+  }
+
   @Test
   void filesMadeByAUserAreTheirsAndTheStickyBitGuardsThem() throws Exception {
     Path shared = Files.createDirectory(mnt.resolve("shared"));

@@ -150,6 +150,32 @@ class FuseMountTest {
   }
 
   @Test
+  void extendedAttributesAndUnlinkedOpenFilesGoThroughTheCore() throws Exception {
+    Path f = Files.writeString(mnt.resolve("tagged"), "x");
+    java.nio.file.attribute.UserDefinedFileAttributeView x = Files.getFileAttributeView(f,
+        java.nio.file.attribute.UserDefinedFileAttributeView.class);
+    x.write("colour", StandardCharsets.UTF_8.encode("blue"));
+    x.write("size", StandardCharsets.UTF_8.encode("large"));
+    x.delete("size");
+    Path gone = Files.writeString(mnt.resolve("gone"), "read after unlink");
+    try (FileChannel ch = FileChannel.open(gone, StandardOpenOption.READ)) {
+      Files.delete(gone);
+      ByteBuffer b = ByteBuffer.allocate(64);
+      ch.read(b, 0);
+      assertEquals("read after unlink", new String(b.array(), 0, b.position(),
+          StandardCharsets.UTF_8));
+    }
+    remount();
+    x = Files.getFileAttributeView(mnt.resolve("tagged"),
+        java.nio.file.attribute.UserDefinedFileAttributeView.class);
+    assertEquals(List.of("colour"), x.list());
+    ByteBuffer v = ByteBuffer.allocate(x.size("colour"));
+    x.read("colour", v);
+    assertEquals("blue", new String(v.array(), StandardCharsets.UTF_8));
+    assertFalse(Files.exists(mnt.resolve("gone")));
+  }
+
+  @Test
   void gfsToolDfShowsWhatStatfsAnswers() throws Exception {
     Files.write(mnt.resolve("ten-mib"), new byte[10 << 20]);
     String df = Commands.gfsTool("df", mnt.toString()).expect(0, "gfs-tool df").output();
