@@ -57,7 +57,8 @@ class MountLifecycleTest {
     Files.createDirectory(mnt.resolve("dir-made-after-the-fsync"));
     assertTrue(server.destroyForcibly(), "SIGKILL sent");
     assertTrue(MountTable.awaitGfsjMount(mnt, false, GfsjMounts.DEADLINE),
-        "auto_unmount removes the mount of a killed server");
+        () -> "auto_unmount removes the mount of a killed server; server alive: "
+            + server.isAlive() + "; fusermount processes: " + fusermounts());
     GfsjMounts.awaitExit(server);
     assertTrue(slot0(journals()).endsWith("dirty"), "the killed node's journal awaits replay:\n"
         + journals());
@@ -119,6 +120,14 @@ class MountLifecycleTest {
     Files.writeString(mnt.resolve("via-mount8"), "yes");
     Commands.run("umount", mnt.toString()).expect(0, "umount");
     assertTrue(MountTable.awaitGfsjMount(mnt, false, GfsjMounts.DEADLINE));
+  }
+
+  /** The fusermount processes now running, to tell why an auto_unmount did not happen. */
+  private static String fusermounts() {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").contains("fusermount"))
+        .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+        .collect(java.util.stream.Collectors.joining("; ", "[", "]"));
   }
 
   private static boolean live(Path dir) {
