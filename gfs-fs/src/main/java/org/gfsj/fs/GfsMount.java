@@ -87,6 +87,7 @@ public final class GfsMount implements Vfs {
   private final Allocator allocator;
   private final FileContents contents;
   private final Xattrs xattrs;
+  private final AdvisoryLocks locks = new AdvisoryLocks();
   private final JournalWriter journal;
 
   private final ReentrantLock opLock = new ReentrantLock();
@@ -1104,6 +1105,7 @@ public final class GfsMount implements Vfs {
         return null;
       }
       handles.remove(handle);
+      locks.released(ino, handle);
       Inode in = inode(ino);
       in.openCount--;
       if (in.openCount == 0 && in.nlink == 0) {
@@ -1162,6 +1164,37 @@ public final class GfsMount implements Vfs {
       save(in, tx);
       return null;
     });
+  }
+
+  // ---- Vfs: advisory locks ----
+
+  @Override
+  public ByteRangeLock getlk(long ino, long handle, ByteRangeLock wanted) throws IOException {
+    look(tx -> handle(ino, handle));
+    return locks.test(ino, wanted);
+  }
+
+  @Override
+  public void setlk(long ino, long handle, ByteRangeLock lock, boolean wait) throws IOException {
+    OpenFile f = look(tx -> {
+      inode(ino);
+      return handle(ino, handle);
+    });
+    if (f != null && ((lock.type() == F_WRLCK && !f.writable())
+        || (lock.type() == F_RDLCK && !f.readable()))) {
+      throw new FsException(Errno.EBADF, "handle " + handle + " is not open for that lock");
+    }
+    // Waiting happens outside the operation lock: other calls go on meanwhile.
+    locks.set(ino, lock, wait);
+  }
+
+  @Override
+  public void flock(long ino, long handle, int operation) throws IOException {
+    look(tx -> {
+      inode(ino);
+      return handle(ino, handle);
+    });
+    locks.flock(ino, handle, operation);
   }
 
   // ---- Vfs: directories ----

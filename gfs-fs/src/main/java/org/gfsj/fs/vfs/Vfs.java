@@ -127,6 +127,52 @@ public interface Vfs extends Closeable {
 
   void removexattr(long ino, String name, Caller caller) throws IOException;
 
+  /** fcntl(2) lock types. */
+  int F_RDLCK = 0;
+  int F_WRLCK = 1;
+  int F_UNLCK = 2;
+
+  /** flock(2) operations; {@link #LOCK_NB} is or-ed with one of the others. */
+  int LOCK_SH = 1;
+  int LOCK_EX = 2;
+  int LOCK_NB = 4;
+  int LOCK_UN = 8;
+
+  /**
+   * A POSIX (fcntl) byte-range lock: bytes {@code start} to {@code end} inclusive
+   * ({@code Long.MAX_VALUE}: to the end of any file), held by lock owner {@code owner} (FUSE's
+   * lock_owner; the process for NFS's NLM) on behalf of process {@code pid}.
+   */
+  record ByteRangeLock(int type, long start, long end, long owner, int pid) {}
+
+  /**
+   * F_GETLK: the first lock another owner holds that conflicts with {@code wanted}, or
+   * {@code wanted} with type {@link #F_UNLCK} if none does.
+   */
+  default ByteRangeLock getlk(long ino, long handle, ByteRangeLock wanted) throws IOException {
+    throw new FsException(Errno.ENOSYS, "byte-range locks are not implemented");
+  }
+
+  /**
+   * F_SETLK ({@code wait} false: EAGAIN on a conflict) and F_SETLKW ({@code wait} true: blocks
+   * until granted); type {@link #F_UNLCK} releases the owner's locks in the range. An owner's
+   * locks go when it unlocks them or when {@link #release} is called with no handles of the
+   * owner left (the front passes {@link #F_UNLCK} over the whole file at close, as the kernel
+   * does).
+   */
+  default void setlk(long ino, long handle, ByteRangeLock lock, boolean wait) throws IOException {
+    throw new FsException(Errno.ENOSYS, "byte-range locks are not implemented");
+  }
+
+  /**
+   * flock(2) on the open file {@code handle}: {@link #LOCK_SH}, {@link #LOCK_EX} or
+   * {@link #LOCK_UN}, with {@link #LOCK_NB} to fail with EAGAIN rather than wait. A handle's
+   * flock goes with its last {@link #release}.
+   */
+  default void flock(long ino, long handle, int operation) throws IOException {
+    throw new FsException(Errno.ENOSYS, "flock is not implemented");
+  }
+
   /** Makes everything written so far durable (sync(2), and before an unmount). */
   void sync() throws IOException;
 
