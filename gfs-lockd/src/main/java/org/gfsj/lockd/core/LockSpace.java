@@ -228,6 +228,32 @@ public final class LockSpace {
     return Answer.OK;
   }
 
+  /**
+   * Forgets the oldest LEFT members beyond the newest {@code keep}, so that nodes coming and
+   * going (every client is a new member) do not grow the state forever. A LEFT member holds
+   * nothing; a node that comes back after being forgotten simply gets the lowest free slot.
+   * Returns the client ids forgotten.
+   */
+  public List<Long> forgetLeftMembers(int keep) {
+    int left = 0;
+    for (Member m : members.values()) {
+      if (m.state() == MemberState.LEFT) {
+        left++;
+      }
+    }
+    List<Long> forgotten = new ArrayList<>();
+    Iterator<Member> it = members.values().iterator();
+    while (left > keep && it.hasNext()) {
+      Member m = it.next();
+      if (m.state() == MemberState.LEFT) {
+        it.remove();
+        forgotten.add(m.clientId());
+        left--;
+      }
+    }
+    return forgotten;
+  }
+
   /** {@code reporter}, holding the claim on journal {@code slot}, says it was replayed. */
   public Answer journalRecovered(long reporter, int slot, Outbox out) {
     Holder claim = holderOf(ResourceName.journal(slot), reporter);

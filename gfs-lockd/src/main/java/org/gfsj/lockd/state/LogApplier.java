@@ -36,6 +36,8 @@ public final class LogApplier {
   /** Lock value blocks are small by design (GFS2 uses 32 bytes); more is a client bug. */
   public static final int MAX_VALUE_BLOCK = 64;
   static final int MAX_NODE_NAME = 64;
+  /** LEFT members (and their sessions) remembered, for retried leaves and for tools. */
+  static final int LEFT_MEMBERS_KEPT = 64;
 
   private final LockSpace space;
   private final ClientSessions sessions = new ClientSessions();
@@ -75,6 +77,7 @@ public final class LogApplier {
       }
       sessions.acknowledge(client, request.getAckedBelow());
     }
+    space.forgetLeftMembers(LEFT_MEMBERS_KEPT).forEach(sessions::forget);
     return frames;
   }
 

@@ -17,6 +17,7 @@ import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.core.MemberState;
 import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.Batch;
+import org.gfsj.lockd.proto.Leave;
 import org.gfsj.lockd.proto.Mode;
 import org.gfsj.lockd.proto.Request;
 import org.gfsj.lockd.proto.Resync;
@@ -125,5 +126,23 @@ class LogApplierTest {
       assertEquals(applier.apply(b), other.apply(b));
     }
     assertArrayEquals(applier.digest(), other.digest());
+  }
+
+  @Test
+  void nodesThatComeAndGoDoNotGrowTheStateForever() {
+    for (long c = 1; c <= 200; c++) {
+      apply(c, register(c, 1, "node" + c),
+          Request.newBuilder().setClientId(c).setSeq(2)
+              .setLeave(Leave.getDefaultInstance()).build());
+    }
+    apply(300, register(500, 1, "stays"));
+    assertEquals(LogApplier.LEFT_MEMBERS_KEPT + 1, applier.space().members().size());
+    assertEquals(MemberState.LIVE, applier.space().member(500).state());
+    assertEquals(200, applier.space().members().stream()
+        .filter(m -> m.state() == MemberState.LEFT).mapToLong(m -> m.clientId()).max()
+        .orElse(0));
+    // The forgotten clients' sessions went with them: a late retry is refused, not replayed.
+    List<ServerFrame> late = apply(301, lock(1, 3, R, LockMode.EX));
+    assertEquals(Status.REFUSED, late.get(0).getReply().getStatus());
   }
 }
