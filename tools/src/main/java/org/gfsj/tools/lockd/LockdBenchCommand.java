@@ -1,13 +1,16 @@
 package org.gfsj.tools.lockd;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,8 +65,20 @@ public final class LockdBenchCommand implements Callable<Integer> {
           }
         }
       }
+    } catch (Exception e) {
+      System.err.println("gfs-tool lockd bench: " + e.getMessage() + "; logs kept in " + dir);
+      return 1;
     }
+    deleteTree(dir);
     return 0;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private String measure(PairRunner runner, int clients, boolean shared, int measuredSeconds)
