@@ -121,6 +121,9 @@ final class FileContents {
       }
       src.get(run.array(), inBlock, n);
       device.write(physical, run.clear());
+      if (fresh) {
+        tx.wroteIntoNewBlocks();
+      }
       at += n;
     }
     in.size = Math.max(in.size, end);
@@ -138,6 +141,7 @@ final class FileContents {
       ByteBuffer block = ByteBuffer.allocate(bs);
       block.put(old, 0, (int) size).clear();
       device.write(r.start(), block);
+      tx.wroteIntoNewBlocks();
       in.map.add(0, r.start(), 1);
       in.addBlocks(1);
       in.goal(r.start() + 1);
@@ -217,6 +221,7 @@ final class FileContents {
       Allocator.Run r = allocator.blocks(tx, in.map.goal(block, in.goal()),
           (int) Math.min(hole, (4 << 20) / bs));
       device.write(r.start(), ByteBuffer.allocate(r.length() * bs));
+      tx.wroteIntoNewBlocks();
       in.map.add(block, r.start(), r.length());
       in.addBlocks(r.length());
       in.goal(r.start() + r.length());

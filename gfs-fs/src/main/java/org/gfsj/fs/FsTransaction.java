@@ -18,6 +18,7 @@ final class FsTransaction {
   private final Set<BufferCache.Buffer> changed = new LinkedHashSet<>();
   private final Set<Long> revoked = new LinkedHashSet<>();
   private final List<FreedRun> freed = new ArrayList<>();
+  private boolean orderedData;
 
   /** Marks {@code buffer} changed: its contents at commit time go to the journal. */
   void change(BufferCache.Buffer buffer) {
@@ -29,6 +30,18 @@ final class FsTransaction {
   void revoke(long address) {
     changed.removeIf(b -> b.address == address);
     revoked.add(address);
+  }
+
+  /**
+   * Notes that file data went in place into blocks this transaction allocates: the journal must
+   * make it durable before the commit that maps them, or a crash could expose their old contents.
+   */
+  void wroteIntoNewBlocks() {
+    orderedData = true;
+  }
+
+  boolean hasOrderedData() {
+    return orderedData;
   }
 
   void freed(ResourceGroup group, int index, int count) {

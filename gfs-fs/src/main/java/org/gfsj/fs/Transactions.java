@@ -24,9 +24,10 @@ import org.gfsj.journal.log.Transaction;
  * write-back and the freed runs become allocatable again.
  *
  * <h2>Ordered data</h2>
- * File data is written in place by the operation itself, before {@link #commit} is called, so that
- * the commit that makes a block part of a file is written after the data: the journal's flush
- * after its log write makes both durable, data first as written.
+ * File data is written in place by the operation itself, before {@link #commit} is called. When it
+ * went into blocks the transaction allocates, the journal transaction is marked ordered, and the
+ * journal flushes the device before writing the log: a disk that reorders writes can then never
+ * keep the commit that maps a block and lose the data written into it.
  *
  * <h2>Durability</h2>
  * Commits complete in the order queued, so waiting for the newest ({@link #waitForCommits}) waits
@@ -63,6 +64,9 @@ final class Transactions {
     for (long address : tx.revoked()) {
       cache.revoked(address);
       log.revoke(address);
+    }
+    if (tx.hasOrderedData()) {
+      log.orderedData();
     }
     CompletableFuture<Long> done = journal.commitAsync(log);
     CompletableFuture<Long> applied = done.whenComplete((sequence, failure) -> {

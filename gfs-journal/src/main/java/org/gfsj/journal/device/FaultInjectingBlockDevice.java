@@ -36,6 +36,7 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
   private final AtomicLong writes = new AtomicLong();
   private final ConcurrentHashMap<Long, Failing> failing = new ConcurrentHashMap<>();
   private volatile long crashAfter = Long.MAX_VALUE;
+  private volatile long crashAtFlushAfterWrite = Long.MAX_VALUE;
   private volatile boolean tear;
   private volatile Random tearRandom = new Random(0);
   private volatile long latencyNanos;
@@ -72,6 +73,15 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
   public synchronized FaultInjectingBlockDevice volatileCache(long seed) {
     this.unflushed = new HashMap<>();
     this.cacheRandom = new Random(seed);
+    return this;
+  }
+
+  /**
+   * Cuts the power at the first flush asked for once write {@code n} has been issued, before that
+   * flush runs: what the writes since the last flush were exposed to is then the cache's choice.
+   */
+  public FaultInjectingBlockDevice crashAtFirstFlushAfterWrite(long n) {
+    this.crashAtFlushAfterWrite = n;
     return this;
   }
 
@@ -223,6 +233,9 @@ public final class FaultInjectingBlockDevice implements BlockDevice {
   @Override
   public void flush() throws IOException {
     delay();
+    if (writes.get() >= crashAtFlushAfterWrite) {
+      crashNow();
+    }
     if (crashed) {
       throw new SimulatedCrashException(name() + ": flush after the crash point");
     }

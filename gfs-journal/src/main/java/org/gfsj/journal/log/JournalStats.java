@@ -9,6 +9,7 @@ public final class JournalStats {
   private final LongAdder logBlocks = new LongAdder();
   private final LongAdder writeBackRequests = new LongAdder();
   private final LongAdder tailAdvances = new LongAdder();
+  private final LongAdder dataFlushes = new LongAdder();
 
   void recordBatch(int callers, int blocks) {
     commits.add(callers);
@@ -22,6 +23,10 @@ public final class JournalStats {
 
   void recordTailAdvance() {
     tailAdvances.increment();
+  }
+
+  void recordDataFlush() {
+    dataFlushes.increment();
   }
 
   /** Callers' transactions made durable. */
@@ -44,5 +49,10 @@ public final class JournalStats {
 
   public long tailAdvances() {
     return tailAdvances.sum();
+  }
+
+  /** Flushes made before a log write so that ordered data is durable before its commit. */
+  public long dataFlushes() {
+    return dataFlushes.sum();
   }
 }

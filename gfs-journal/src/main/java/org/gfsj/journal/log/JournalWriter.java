@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * (later changes to a block win), lays it out after the head, writes it with one I/O (two when it
  * wraps the circle), flushes the device once, and completes every caller's future with the log
  * sequence that holds its change. While it writes, new callers queue for the next round: the more
- * callers, the more each flush carries.
+ * callers, the more each flush carries. A batch holding a transaction with ordered data flushes
+ * the device once more before its log write, so that file data is durable before any commit that
+ * points to it.
  *
  * <h2>Space and the tail</h2>
  * A committed transaction stays live while it holds the newest image of a block not yet written in
@@ -245,6 +247,10 @@ public final class JournalWriter implements Closeable {
       tail = live.tail();
     } finally {
       lock.unlock();
+    }
+    if (merged.hasOrderedData()) {
+      device.flush(); // the data the log points to first: the preflush of jbd2's commit
+      stats.recordDataFlush();
     }
     ByteBuffer out = encodeBuffer(blocks);
     LogLayout.encode(merged, sequence, header.journalId(), Math.floorMod(head, logBlocks),

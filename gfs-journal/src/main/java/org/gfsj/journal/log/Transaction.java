@@ -19,6 +19,7 @@ import java.util.Set;
 public final class Transaction {
   private final Map<Long, ByteBuffer> images = new LinkedHashMap<>();
   private final Set<Long> revokes = new LinkedHashSet<>();
+  private boolean orderedData;
 
   /** Logs a new image of {@code block}; one block's worth of bytes from its position. */
   public Transaction log(long block, ByteBuffer image) {
@@ -34,10 +35,26 @@ public final class Transaction {
     return this;
   }
 
+  /**
+   * Says that the caller wrote file data in place that this transaction's metadata points to
+   * (ordered mode): the journal makes those writes durable before it writes the log, so that no
+   * disk that reorders writes can keep the commit and lose the data, which would expose stale
+   * blocks through a committed file.
+   */
+  public Transaction orderedData() {
+    this.orderedData = true;
+    return this;
+  }
+
+  public boolean hasOrderedData() {
+    return orderedData;
+  }
+
   /** Adds every change of {@code later} after this one's. */
   Transaction absorb(Transaction later) {
     later.images.forEach(this::log);
     later.revokes.forEach(this::revoke);
+    orderedData |= later.orderedData;
     return this;
   }
 
@@ -50,7 +67,7 @@ public final class Transaction {
   }
 
   public boolean isEmpty() {
-    return images.isEmpty() && revokes.isEmpty();
+    return images.isEmpty() && revokes.isEmpty() && !orderedData;
   }
 
   /** How many log blocks this transaction takes: descriptors, images, revoke blocks, commit. */
