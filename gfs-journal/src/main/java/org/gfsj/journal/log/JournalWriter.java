@@ -51,8 +51,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Concurrency</h2>
- * {@code lock} guards the queue, {@link LiveTransactions}, the on-disk tail and the failure; the
- * writer thread alone touches the device and the encode buffer, and holds no lock while doing I/O.
+ * {@code lock} guards the queue, {@link LiveTransactions}, the on-disk tail, the failure and the
+ * {@code writing} turn. One thread at a time holds the turn and writes a batch: the writer thread,
+ * or a caller of {@link #commit} that found no write under way (which spares a lone committer the
+ * handoff to the writer thread and back). The holder of the turn alone touches the device and the
+ * encode buffer, and holds no lock while doing I/O.
  */
 public final class JournalWriter implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
@@ -78,6 +81,8 @@ public final class JournalWriter implements Closeable {
   private long diskTail;
   private IOException failure;
   private boolean closing;
+  /** Whether a thread (the writer, or a committer taking its turn) is writing a batch. */
+  private boolean writing;
 
   private ByteBuffer encodeBuffer;
   private final JournalStats stats = new JournalStats();
@@ -136,6 +141,14 @@ public final class JournalWriter implements Closeable {
    * exceptionally if the journal failed.
    */
   public CompletableFuture<Long> commitAsync(Transaction tx) {
+    return enqueue(tx, true);
+  }
+
+  /**
+   * Queues {@code tx}; wakes the writer thread when asked to. A synchronous committer does not:
+   * it takes the turn itself, or the thread writing now finds the queue when it hands the turn on.
+   */
+  private CompletableFuture<Long> enqueue(Transaction tx, boolean wakeWriter) {
     int blocks = tx.logBlocks(blockSize);
     if (blocks > maxTransactionBlocks) {
       return CompletableFuture.failedFuture(new IllegalArgumentException(region.where()
@@ -153,17 +166,27 @@ public final class JournalWriter implements Closeable {
             new IOException(region.where() + ": journal is closed"));
       }
       queue.add(new Pending(tx, blocks, done));
-      work.signal();
+      if (wakeWriter) {
+        work.signal();
+      }
     } finally {
       lock.unlock();
     }
     return done;
   }
 
-  /** Commits {@code tx} and returns its sequence once it is durable. */
+  /**
+   * Commits {@code tx} and returns its sequence once it is durable. When no log write is under
+   * way the caller writes the batch itself, sparing a lone committer two thread handoffs.
+   */
   public long commit(Transaction tx) throws IOException {
+    CompletableFuture<Long> done = enqueue(tx, false);
+    List<Pending> batch = takeBatchIfIdle();
+    if (batch != null) {
+      writeBatchOrFail(batch);
+    }
     try {
-      return commitAsync(tx).get();
+      return done.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(region.where() + ": interrupted waiting for a commit");
@@ -203,41 +226,76 @@ public final class JournalWriter implements Closeable {
   }
 
   private void run() {
-    List<Pending> batch = null;
     try {
+      List<Pending> batch;
       while ((batch = takeBatch()) != null) {
-        writeBatch(batch);
-        batch = null;
+        writeBatchOrFail(batch);
       }
+    } catch (InterruptedException e) {
+      fail(e);
+    }
+  }
+
+  /** Writes a batch taken with {@link #writing} set, then gives the turn back. */
+  private void writeBatchOrFail(List<Pending> batch) {
+    try {
+      writeBatch(batch);
     } catch (Throwable t) {
       IOException e = fail(t);
-      if (batch != null) {
-        batch.forEach(p -> p.done().completeExceptionally(e));
+      batch.forEach(p -> p.done().completeExceptionally(e));
+    } finally {
+      lock.lock();
+      try {
+        writing = false;
+        work.signalAll();
+      } finally {
+        lock.unlock();
       }
     }
   }
 
+  /** The writer thread's turn: waits for queued work while nobody else is writing. */
   private List<Pending> takeBatch() throws InterruptedException {
     lock.lock();
     try {
-      while (queue.isEmpty() && !closing) {
+      while (writing || queue.isEmpty()) {
+        if (closing && !writing) {
+          return null;
+        }
         work.await();
       }
-      if (queue.isEmpty()) {
-        return null;
-      }
-      List<Pending> batch = new ArrayList<>();
-      long blocks = 0;
-      while (!queue.isEmpty()
-          && (batch.isEmpty() || blocks + queue.get(0).blocks() <= maxTransactionBlocks)) {
-        Pending p = queue.remove(0);
-        blocks += p.blocks();
-        batch.add(p);
-      }
-      return batch;
+      writing = true;
+      return drainBatch();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** A committer's turn, taken only when no log write is under way. */
+  private List<Pending> takeBatchIfIdle() {
+    lock.lock();
+    try {
+      if (writing || queue.isEmpty() || failure != null) {
+        return null;
+      }
+      writing = true;
+      return drainBatch();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes the queued transactions that fit one log transaction; called with the lock held. */
+  private List<Pending> drainBatch() {
+    List<Pending> batch = new ArrayList<>();
+    long blocks = 0;
+    while (!queue.isEmpty()
+        && (batch.isEmpty() || blocks + queue.get(0).blocks() <= maxTransactionBlocks)) {
+      Pending p = queue.remove(0);
+      blocks += p.blocks();
+      batch.add(p);
+    }
+    return batch;
   }
 
   private void writeBatch(List<Pending> batch) throws IOException, InterruptedException {
