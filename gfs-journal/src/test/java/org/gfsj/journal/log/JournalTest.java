@@ -44,6 +44,23 @@ class JournalTest {
 
   private static final WriteBackRequester NEVER = (j, s) -> {};
 
+  /** An owner whose buffer cache is {@code contents}: it writes every pinned block in place. */
+  private WriteBackRequester writingBackFrom(byte[][] contents) {
+    return (journal, through) -> {
+      for (PinnedBlock p : journal.pinned()) {
+        try {
+          synchronized (contents) {
+            disk.write(p.block(), ByteBuffer.wrap(contents[(int) p.block()]));
+          }
+        } catch (IOException e) {
+          journal.withdraw(e);
+          return;
+        }
+        journal.writtenBack(p.block(), p.sequence());
+      }
+    };
+  }
+
   @Test
   void committedImagesReachTheirBlocksOnlyThroughReplay() throws IOException {
     JournalRegion.format(region);
@@ -105,18 +122,10 @@ class JournalTest {
     AtomicInteger requests = new AtomicInteger();
     List<Long> committedSeqs = new ArrayList<>();
     byte[][] contents = new byte[512][];
+    WriteBackRequester writer = writingBackFrom(contents);
     WriteBackRequester owner = (journal, through) -> {
       requests.incrementAndGet();
-      for (PinnedBlock p : journal.pinned()) {
-        try {
-          synchronized (contents) {
-            disk.write(p.block(), ByteBuffer.wrap(contents[(int) p.block()]));
-          }
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-        journal.writtenBack(p.block(), p.sequence());
-      }
+      writer.writeBackRequested(journal, through);
     };
     JournalWriter w = JournalWriter.open(region, owner);
     for (int i = 0; i < 200; i++) {
@@ -142,19 +151,7 @@ class JournalTest {
         .latency(java.time.Duration.ofMillis(2));
     JournalRegion slowRegion = new JournalRegion(slow, 0, 64, "journal 0");
     byte[][] contents = new byte[512][];
-    WriteBackRequester owner = (journal, through) -> {
-      for (PinnedBlock p : journal.pinned()) {
-        try {
-          synchronized (contents) {
-            disk.write(p.block(), ByteBuffer.wrap(contents[(int) p.block()]));
-          }
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-        journal.writtenBack(p.block(), p.sequence());
-      }
-    };
-    JournalWriter w = JournalWriter.open(slowRegion, owner);
+    JournalWriter w = JournalWriter.open(slowRegion, writingBackFrom(contents));
     List<CompletableFuture<Long>> futures = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
       ByteBuffer img = filled(i);
