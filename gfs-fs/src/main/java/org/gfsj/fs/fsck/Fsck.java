@@ -1,0 +1,82 @@
+package org.gfsj.fs.fsck;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import org.gfsj.fs.FileSystemReader;
+import org.gfsj.journal.device.BlockDeviceException;
+import org.gfsj.journal.device.DeviceOptions;
+
+/**
+ * Checks (and with repair, fixes) an unmounted filesystem in e2fsck's order: journals first, then
+ * the groups, the tree, link counts and bitmaps. The caller opens the device: exclusively, and
+ * read-only unless repairing.
+ */
+public final class Fsck {
+  private Fsck() {}
+
+  /** What a run found: its findings and the filesystem's totals for the summary line. */
+  public record Result(Findings findings, long inodes, long blocksUsed, long blocks) {
+    public int exitCode() {
+      return findings.exitCode();
+    }
+  }
+
+  /** fsck(8)'s exit code for an error that stopped the check. */
+  public static final int OPERATIONAL_ERROR = 8;
+
+  /**
+   * Opens {@code spec} and checks it; returns fsck(8)'s exit code. The device is opened with an
+   * exclusive host lock, which a mount's shared lock refuses: checking a live filesystem would
+   * report its in-flight changes as damage. Java takes an exclusive lock only on a writable
+   * channel, so -n opens it writable too and writes nothing: every write goes through a repair.
+   */
+  public static int check(String spec, boolean repair, PrintWriter out, PrintWriter err) {
+    DeviceOptions options = DeviceOptions.defaults().withLock(DeviceOptions.HostLock.EXCLUSIVE);
+    FileSystemReader fs;
+    try {
+      fs = FileSystemReader.open(spec, options);
+    } catch (IOException e) {
+      // the device layer words a held host lock as "in use" (another process) or "already
+      // open" (this one); anything else is a plain I/O or format error
+      boolean held = e instanceof BlockDeviceException && (e.getMessage().contains("in use")
+          || e.getMessage().contains("already open"));
+      err.println("fsck.gfsj: " + (held ? spec + " is mounted (or in use); unmount it first"
+          : e.getMessage()));
+      return OPERATIONAL_ERROR;
+    }
+    try (fs) {
+      return run(fs, repair, out).exitCode();
+    } catch (IOException e) {
+      out.flush();
+      err.println("fsck.gfsj: " + e.getMessage() + "; the check stopped there");
+      return OPERATIONAL_ERROR;
+    }
+  }
+
+  public static Result run(FileSystemReader fs, boolean repair, PrintWriter out)
+      throws IOException {
+    Findings findings = new Findings(out, repair);
+    MetadataRepairs repairs = new MetadataRepairs(fs);
+    findings.say("Checking journals");
+    JournalPass.run(fs, findings);
+    findings.say("Pass 1: Checking the superblock and resource groups");
+    Groups groups = GroupPass.run(fs, findings);
+    findings.say("Pass 2: Checking inodes, blocks, sizes and directory structure");
+    TreeWalk walk = new TreeWalk(fs, groups, findings, repairs);
+    walk.run();
+    findings.say("Pass 3: Checking reference counts");
+    LinkCountPass.run(walk.links, findings, repairs);
+    findings.say("Pass 4: Checking block bitmaps and group summary information");
+    new BitmapPass(fs, findings, repairs, walk).run(groups);
+    if (repair && findings.fixed() > 0) {
+      fs.device().flush();
+    }
+    long inodes = walk.dinodes.cardinality();
+    long used = inodes + walk.blocks.cardinality();
+    Result r = new Result(findings, inodes, used, fs.superBlock().blockCount());
+    out.printf("%s: %d inodes, %d blocks used of %d%n", fs.device().name(), r.inodes(),
+        r.blocksUsed(), r.blocks());
+    out.flush();
+    return r;
+  }
+}
