@@ -9,12 +9,14 @@ import java.io.PrintWriter;
 public final class Findings {
   private final PrintWriter out;
   private final boolean repair;
+  private final boolean verbose;
   private int found;
   private int fixed;
 
-  Findings(PrintWriter out, boolean repair) {
+  Findings(PrintWriter out, boolean repair, boolean verbose) {
     this.out = out;
     this.repair = repair;
+    this.verbose = verbose;
   }
 
   /** Whether this run may write: -y or -p. */
@@ -33,6 +35,13 @@ public final class Findings {
   void left(String problem, String advice) {
     found++;
     out.println(problem + ": " + advice);
+  }
+
+  /** A line for -v only: what was checked and found sound. */
+  void detail(String line) {
+    if (verbose) {
+      say(line);
+    }
   }
 
   void say(String line) {

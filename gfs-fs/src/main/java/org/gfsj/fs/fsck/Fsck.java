@@ -30,7 +30,8 @@ public final class Fsck {
    * report its in-flight changes as damage. Java takes an exclusive lock only on a writable
    * channel, so -n opens it writable too and writes nothing: every write goes through a repair.
    */
-  public static int check(String spec, boolean repair, PrintWriter out, PrintWriter err) {
+  public static int check(String spec, boolean repair, boolean verbose, PrintWriter out,
+      PrintWriter err) {
     DeviceOptions options = DeviceOptions.defaults().withLock(DeviceOptions.HostLock.EXCLUSIVE);
     FileSystemReader fs;
     try {
@@ -45,7 +46,7 @@ public final class Fsck {
       return OPERATIONAL_ERROR;
     }
     try (fs) {
-      return run(fs, repair, out).exitCode();
+      return run(fs, repair, verbose, out).exitCode();
     } catch (IOException e) {
       out.flush();
       err.println("fsck.gfsj: " + e.getMessage() + "; the check stopped there");
@@ -53,9 +54,10 @@ public final class Fsck {
     }
   }
 
-  public static Result run(FileSystemReader fs, boolean repair, PrintWriter out)
+  public static Result run(FileSystemReader fs, boolean repair, boolean verbose,
+      PrintWriter out)
       throws IOException {
-    Findings findings = new Findings(out, repair);
+    Findings findings = new Findings(out, repair, verbose);
     MetadataRepairs repairs = new MetadataRepairs(fs);
     findings.say("Checking journals");
     JournalPass.run(fs, findings);

@@ -42,6 +42,7 @@ final class GroupPass {
             + " reallocated by this run");
       }
     }
+    findings.detail("  " + good.size() + " resource groups");
     return new Groups(good);
   }
 }

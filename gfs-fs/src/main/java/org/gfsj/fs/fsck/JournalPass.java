@@ -17,6 +17,7 @@ final class JournalPass {
     for (JournalIndexEntry j : fs.journalIndex()) {
       JournalReplayer replayer = new JournalReplayer(fs.journal(j));
       if (!replayer.needsReplay()) {
+        findings.detail("  journal " + j.slot() + ": clean");
         continue;
       }
       String problem = "journal " + j.slot() + " (blocks " + j.firstBlock() + ".."

@@ -77,7 +77,7 @@ class FsckTest {
   private static Run fsck(BlockDevice dev, boolean repair) throws IOException {
     StringWriter text = new StringWriter();
     FileSystemReader fs = FileSystemReader.of(dev);
-    int exit = Fsck.run(fs, repair, new PrintWriter(text)).exitCode();
+    int exit = Fsck.run(fs, repair, false, new PrintWriter(text)).exitCode();
     return new Run(exit, text.toString());
   }
 
@@ -230,14 +230,15 @@ class FsckTest {
     StringWriter err = new StringWriter();
     GfsMount mounted = GfsMount.open(img.toString(), mountOptions());
     try {
-      int exit = Fsck.check(img.toString(), false, new PrintWriter(out), new PrintWriter(err));
+      int exit = Fsck.check(img.toString(), false, false, new PrintWriter(out),
+          new PrintWriter(err));
       assertEquals(8, exit, err.toString());
       assertTrue(err.toString().contains(img + " is mounted (or in use); unmount it first"),
           err.toString());
     } finally {
       mounted.close();
     }
-    assertEquals(0, Fsck.check(img.toString(), false, new PrintWriter(out),
+    assertEquals(0, Fsck.check(img.toString(), false, false, new PrintWriter(out),
         new PrintWriter(err)), out + "\n" + err);
   }
 
