@@ -377,7 +377,11 @@ final class FsBenchCommand implements Callable<Integer> {
           ch.write(buf);
         }
       }
+      long t1 = System.nanoTime();
       ch.force(true);
+      long t2 = System.nanoTime();
+      System.out.printf("  sequential write: %.2f s in write(2), %.2f s in the final fsync%n",
+          (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
     return (double) seqMb * MIB / 1e6 / ((System.nanoTime() - t0) / 1e9);
   }
