@@ -12,6 +12,7 @@ import org.gfsj.fs.format.MetadataHeader;
  */
 final class MetadataRepairs {
   private static final int NLINK = 36;
+  private static final int SIZE = 40;
   private static final int BLOCKS = 48;
   private static final int ENTRIES = 116;
 
@@ -24,6 +25,12 @@ final class MetadataRepairs {
   void setLinkCount(long dinode, int nlink) throws IOException {
     ByteBuffer b = fs.block(dinode);
     b.putInt(NLINK, nlink);
+    write(dinode, b);
+  }
+
+  void setSize(long dinode, long size) throws IOException {
+    ByteBuffer b = fs.block(dinode);
+    b.putLong(SIZE, size);
     write(dinode, b);
   }
 

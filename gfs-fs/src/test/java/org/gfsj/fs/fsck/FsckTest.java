@@ -118,6 +118,26 @@ class FsckTest {
   }
 
   @Test
+  void wrongDirectorySize() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long dir = inode(dev, "dir");
+    editBlock(dev, dir, b -> b.putLong(40, 12345));
+    findsAndRepairs(dev, "directory " + dir + " has size 12345, should be " + BS);
+  }
+
+  @Test
+  void wrongLeafDirectorySize() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long many = inode(dev, "many");
+    FileSystemReader fs = FileSystemReader.of(dev);
+    Dinode d = fs.dinode(many);
+    assertTrue(d.height() > 0, "the directory has leaves");
+    editBlock(dev, many, b -> b.putLong(40, d.size() + BS));
+    findsAndRepairs(dev, "directory " + many + " has size " + (d.size() + BS) + ", should be "
+        + d.size());
+  }
+
+  @Test
   void leakedBlock() throws IOException {
     MemoryBlockDevice dev = populated();
     long leaked = lastDataBlock(dev);
@@ -294,6 +314,13 @@ class FsckTest {
     long big = write(fs, d, "big", 40_000);
     fs.link(big, fs.root(), "big-link", ROOT);
     fs.symlink(d, "sym", "../plain", ROOT);
+    fs.setxattr(big, "user.colour", "blue".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0,
+        ROOT);
+    // enough entries that the directory moves out of its dinode into leaf blocks
+    long many = fs.mkdir(fs.root(), "many", 0755, ROOT).ino();
+    for (int i = 0; i < 150; i++) {
+      write(fs, many, "file-with-a-longish-name-" + i, i % 2 == 0 ? 10 : 5000);
+    }
   }
 
   private static long write(Vfs fs, long dir, String name, int bytes) throws IOException {
