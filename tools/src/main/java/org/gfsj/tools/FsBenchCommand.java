@@ -313,13 +313,40 @@ final class FsBenchCommand implements Callable<Integer> {
         }
       }
     }
-    ProcessHandle.of(pid).ifPresent(h -> {
-      try {
-        h.onExit().get(120, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        h.destroyForcibly();
+    if (!awaitExit(pid, 120)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * Waits for a process to end. A server that mount.gfsj or fuse2fs forked is not our child, and
+   * whoever inherits it may reap it late: a zombie counts as ended, where ProcessHandle.onExit
+   * would wait for the reaping.
+   */
+  private static boolean awaitExit(long pid, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (running(pid)) {
+      if (System.nanoTime() > deadline) {
+        return false;
       }
-    });
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String state = stat.substring(stat.lastIndexOf(')') + 2).trim();
+      return !state.startsWith("Z") && !state.startsWith("X");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private void undoMount(Path mnt) {
@@ -333,18 +360,14 @@ final class FsBenchCommand implements Callable<Integer> {
   }
 
   private void undoProcess(long pid) {
-    undo.push(() -> ProcessHandle.of(pid).ifPresent(h -> {
-      try {
-        h.onExit().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        h.destroy();
-        try {
-          h.onExit().get(10, TimeUnit.SECONDS);
-        } catch (Exception e2) {
-          h.destroyForcibly();
+    undo.push(() -> {
+      if (!awaitExit(pid, 30)) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        if (!awaitExit(pid, 10)) {
+          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
       }
-    }));
+    });
   }
 
   private static boolean isMounted(Path mnt) {
