@@ -57,6 +57,11 @@ public final class Fsck {
   public static Result run(FileSystemReader fs, boolean repair, boolean verbose,
       PrintWriter out)
       throws IOException {
+    if (fs.superBlock().blockCount() > Integer.MAX_VALUE) {
+      // the passes keep a bit per block in a BitSet, indexed by int
+      throw new IOException(fs.device().name() + " has " + fs.superBlock().blockCount()
+          + " blocks; this fsck.gfsj checks at most " + Integer.MAX_VALUE + " (8 TiB at 4 KiB)");
+    }
     Findings findings = new Findings(out, repair, verbose);
     MetadataRepairs repairs = new MetadataRepairs(fs);
     findings.say("Checking journals");
