@@ -138,6 +138,20 @@ class FsckTest {
   }
 
   @Test
+  void blockSharedByTwoFilesIsLeftForTheUser() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long shared = firstExtent(dev, inode(dev, "big-link")).physical();
+    long other = inode(dev, "second");
+    editBlock(dev, other, b -> b.putLong(Dinode.DATA_OFFSET + 8, shared));
+    for (boolean repair : new boolean[] {false, true}) {
+      Run r = fsck(dev, repair);
+      assertEquals(4, r.exit(), r.output());
+      assertTrue(r.output().contains("at blocks " + shared + ".."), r.output());
+      assertTrue(r.output().contains("that another file or dinode also uses"), r.output());
+    }
+  }
+
+  @Test
   void leakedBlock() throws IOException {
     MemoryBlockDevice dev = populated();
     long leaked = lastDataBlock(dev);
@@ -311,6 +325,7 @@ class FsckTest {
     long d = fs.mkdir(fs.root(), "dir", 0755, ROOT).ino();
     fs.mkdir(d, "sub", 0755, ROOT);
     write(fs, fs.root(), "plain", 100);
+    write(fs, fs.root(), "second", 5000);
     long big = write(fs, d, "big", 40_000);
     fs.link(big, fs.root(), "big-link", ROOT);
     fs.symlink(d, "sym", "../plain", ROOT);
