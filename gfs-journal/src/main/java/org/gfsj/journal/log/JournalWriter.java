@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.gfsj.journal.device.BlockDevice;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Invariants</h2>
  * <ul>
+ *   <li>Futures complete in the order of their log sequences.
  *   <li>No log block between the on-disk tail and the head is overwritten.
  *   <li>A future completes only after the flush that made its transaction durable.
  *   <li>Sequences rise by one per log transaction; at open the writer skips one, so that the
@@ -71,6 +73,8 @@ public final class JournalWriter implements Closeable {
   private final WriteBackRequester requester;
   private final Thread writer;
   private final ExecutorService completer;
+  /** Batches handed to the completer and not yet completed. */
+  private final AtomicInteger queuedCompletions = new AtomicInteger();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
@@ -340,14 +344,20 @@ public final class JournalWriter implements Closeable {
       lock.unlock();
     }
     stats.recordBatch(batch.size(), blocks);
-    if (batch.size() <= INLINE_COMPLETIONS) {
+    // Futures complete in log order, which callers rely on (waiting for the newest commit waits
+    // for all): a small batch completes inline only when the completer has nothing queued.
+    if (batch.size() <= INLINE_COMPLETIONS && queuedCompletions.get() == 0) {
       for (Pending p : batch) {
         p.done().complete(sequence);
       }
     } else {
       // Waking many committers costs a futex call each: hand that to the other core, so the
       // writer starts the next batch's log write at once.
-      completer.execute(() -> batch.forEach(p -> p.done().complete(sequence)));
+      queuedCompletions.incrementAndGet();
+      completer.execute(() -> {
+        batch.forEach(p -> p.done().complete(sequence));
+        queuedCompletions.decrementAndGet();
+      });
     }
   }
 

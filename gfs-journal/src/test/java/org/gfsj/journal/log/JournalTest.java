@@ -291,4 +291,28 @@ class JournalTest {
       }
     }
   }
+
+  @Test
+  void commitsCompleteInTheOrderTheyWereQueued() throws Exception {
+    JournalRegion.format(region);
+    JournalWriter w = JournalWriter.open(region, writingBackFrom(new byte[512][]));
+    for (int round = 0; round < 200; round++) {
+      List<CompletableFuture<Long>> futures = new ArrayList<>();
+      List<Integer> completed = java.util.Collections.synchronizedList(new ArrayList<>());
+      int n = 1 + round % 9;
+      for (int i = 0; i < n; i++) {
+        int id = i;
+        CompletableFuture<Long> f = w.commitAsync(new Transaction().revoke(400 + i));
+        f.thenRun(() -> completed.add(id));
+        futures.add(f);
+      }
+      futures.get(n - 1).get();
+      // Waiting for the newest commit must mean every earlier one is complete too.
+      for (int i = 0; i < n; i++) {
+        assertTrue(futures.get(i).isDone(), "round " + round + ": commit " + i + " of " + n
+            + " still pending after the newest completed");
+      }
+    }
+    w.close();
+  }
 }
