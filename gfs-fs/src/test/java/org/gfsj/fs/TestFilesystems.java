@@ -13,7 +13,7 @@ import org.gfsj.journal.device.DeviceOptions;
 import org.gfsj.journal.device.PathBlockDevice;
 
 /** Filesystems for tests: made by Mkfs on image files or memory devices. */
-final class TestFilesystems {
+public final class TestFilesystems {
   static final int BS = 4096;
   static final long MIB = 1 << 20;
 
@@ -25,7 +25,7 @@ final class TestFilesystems {
   }
 
   /** A sparse image file of {@code mib} MiB holding a fresh filesystem. */
-  static Path image(Path dir, long mib) throws IOException {
+  public static Path image(Path dir, long mib) throws IOException {
     Path p = dir.resolve("fs.img");
     try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
       f.setLength(mib * MIB);
@@ -41,7 +41,7 @@ final class TestFilesystems {
     Mkfs.make(device, options(groupMib), (d, t) -> {});
   }
 
-  static MountOptions mountOptions() {
+  public static MountOptions mountOptions() {
     return MountOptions.defaults().withNodeName("test-node");
   }
 

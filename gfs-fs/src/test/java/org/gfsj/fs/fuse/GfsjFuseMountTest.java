@@ -25,35 +25,40 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.gfsj.fs.GfsMount;
+import org.gfsj.fs.TestFilesystems;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The FUSE front through a real kernel mount, over an in-memory Vfs: what the kernel and libfuse
- * ask, and whether programs see what they wrote. The filesystem core's own behaviour is tested
- * through mounts in integration-tests.
+ * The FUSE front through a real kernel mount, over the real filesystem on an image file made by
+ * mkfs: what the kernel and libfuse ask, and whether programs see what they wrote. Mounts served
+ * by separate mount.gfsj processes are tested in integration-tests.
  */
 class GfsjFuseMountTest {
   @TempDir Path tmp;
-  private MemoryVfs vfs;
+  private GfsMount vfs;
   private InProcessMount mount;
   private Path root;
 
   @BeforeEach
   void mount() throws Exception {
     FuseAvailable.require();
-    vfs = new MemoryVfs();
+    vfs = GfsMount.open(TestFilesystems.image(tmp, 64).toString(), TestFilesystems.mountOptions());
     root = Files.createDirectory(tmp.resolve("mnt"));
     mount = InProcessMount.start(vfs, root,
-        new FuseOptions("memory", false, true, false, false, false, FuseOptions.MAX_WRITE));
+        new FuseOptions("image", false, true, false, false, false, FuseOptions.MAX_WRITE));
   }
 
   @AfterEach
   void unmount() throws Exception {
     if (mount != null) {
       mount.close();
+    }
+    if (vfs != null) {
+      vfs.close();
     }
   }
 
