@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.gfsj.lockd.client.LockdAdmin;
+import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.server.PeerList;
 import org.gfsj.lockd.wire.ClusterSecret;
@@ -79,5 +80,22 @@ public final class LockdPeers {
       err.println("no lockd peer answered; check that gfs-lockd runs and --peers is right");
     }
     return anyAnswering;
+  }
+
+  /** The replicated lock state as one peer answered it. */
+  record PeerDump(InetSocketAddress peer, Dump dump) {}
+
+  /**
+   * Reads the lock state from the leader (or any peer that answers); on failure prints why,
+   * prefixed by {@code tool}, and returns null, for the tool to exit 2.
+   */
+  PeerDump dump(String tool) {
+    try (LockdAdmin admin = admin()) {
+      InetSocketAddress peer = pick(admin, System.err);
+      return peer == null ? null : new PeerDump(peer, admin.dump(peer));
+    } catch (IOException e) {
+      System.err.println(tool + ": " + e.getMessage());
+      return null;
+    }
   }
 }

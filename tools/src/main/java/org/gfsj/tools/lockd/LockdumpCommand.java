@@ -1,12 +1,10 @@
 package org.gfsj.tools.lockd;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.HolderRecord;
 import org.gfsj.lockd.proto.MemberRecord;
@@ -26,37 +24,33 @@ public final class LockdumpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (LockdAdmin admin = peers.admin()) {
-      InetSocketAddress peer = peers.pick(admin, System.err);
-      if (peer == null) {
-        return 2;
-      }
-      Dump dump = admin.dump(peer);
-      Map<Long, String> names = new HashMap<>();
-      for (MemberRecord m : dump.getMembersList()) {
-        names.put(m.getClientId(), m.getName());
-      }
-      System.out.println("# from " + peer.getHostString() + ":" + peer.getPort()
-          + " at log index " + dump.getAppliedIndex() + ", " + dump.getResourcesCount()
-          + " resources");
-      for (ResourceRecord r : dump.getResourcesList()) {
-        System.out.printf("resource %d/%x%s%n", r.getResource().getType(),
-            r.getResource().getNumber(), valueBlock(r));
-        for (HolderRecord h : r.getGrantedList()) {
-          System.out.println("  granted    " + h.getMode() + "  " + name(names, h.getOwner()));
-        }
-        for (HolderRecord h : r.getConvertingList()) {
-          System.out.println("  converting " + h.getMode() + "  " + name(names, h.getOwner()));
-        }
-        for (HolderRecord h : r.getWaitingList()) {
-          System.out.println("  waiting    " + h.getMode() + "  " + name(names, h.getOwner()));
-        }
-      }
-      return 0;
-    } catch (IOException e) {
-      System.err.println("gfs-tool lockdump: " + e.getMessage());
+    LockdPeers.PeerDump answer = peers.dump("gfs-tool lockdump");
+    if (answer == null) {
       return 2;
     }
+    InetSocketAddress peer = answer.peer();
+    Dump dump = answer.dump();
+    Map<Long, String> names = new HashMap<>();
+    for (MemberRecord m : dump.getMembersList()) {
+      names.put(m.getClientId(), m.getName());
+    }
+    System.out.println("# from " + peer.getHostString() + ":" + peer.getPort()
+        + " at log index " + dump.getAppliedIndex() + ", " + dump.getResourcesCount()
+        + " resources");
+    for (ResourceRecord r : dump.getResourcesList()) {
+      System.out.printf("resource %d/%x%s%n", r.getResource().getType(),
+          r.getResource().getNumber(), valueBlock(r));
+      for (HolderRecord h : r.getGrantedList()) {
+        System.out.println("  granted    " + h.getMode() + "  " + name(names, h.getOwner()));
+      }
+      for (HolderRecord h : r.getConvertingList()) {
+        System.out.println("  converting " + h.getMode() + "  " + name(names, h.getOwner()));
+      }
+      for (HolderRecord h : r.getWaitingList()) {
+        System.out.println("  waiting    " + h.getMode() + "  " + name(names, h.getOwner()));
+      }
+    }
+    return 0;
   }
 
   private static String valueBlock(ResourceRecord r) {

@@ -1,9 +1,6 @@
 package org.gfsj.tools.lockd;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.MemberRecord;
 import picocli.CommandLine.Command;
@@ -21,24 +18,19 @@ public final class NodesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (LockdAdmin admin = peers.admin()) {
-      InetSocketAddress peer = peers.pick(admin, System.err);
-      if (peer == null) {
-        return 2;
-      }
-      Dump dump = admin.dump(peer);
-      System.out.printf("%-16s %4s %-10s %10s  %-16s %s%n", "NODE", "SLOT", "STATE", "LEASE MS",
-          "CLIENT", "DETAIL");
-      for (MemberRecord m : dump.getMembersList()) {
-        String lease = m.getState().equals("LIVE")
-            ? Long.toString(m.getLeaseExpiry() - dump.getLeaderTimeMillis()) : "-";
-        System.out.printf("%-16s %4d %-10s %10s  %-16s %s%n", m.getName(), m.getSlot(),
-            m.getState(), lease, Long.toHexString(m.getClientId()), m.getDetail());
-      }
-      return 0;
-    } catch (IOException e) {
-      System.err.println("gfs-tool nodes: " + e.getMessage());
+    LockdPeers.PeerDump answer = peers.dump("gfs-tool nodes");
+    if (answer == null) {
       return 2;
     }
+    Dump dump = answer.dump();
+    System.out.printf("%-16s %4s %-10s %10s  %-16s %s%n", "NODE", "SLOT", "STATE", "LEASE MS",
+        "CLIENT", "DETAIL");
+    for (MemberRecord m : dump.getMembersList()) {
+      String lease = m.getState().equals("LIVE")
+          ? Long.toString(m.getLeaseExpiry() - dump.getLeaderTimeMillis()) : "-";
+      System.out.printf("%-16s %4d %-10s %10s  %-16s %s%n", m.getName(), m.getSlot(),
+          m.getState(), lease, Long.toHexString(m.getClientId()), m.getDetail());
+    }
+    return 0;
   }
 }
