@@ -63,7 +63,8 @@ final class Allocator {
     if (allocatable() >= blocks) {
       return;
     }
-    transactions.waitForCommits();
+    // frees become allocatable when their commit is durable; the running one is not committed yet
+    transactions.commitAndWait();
     if (allocatable() < blocks) {
       throw new FsException(Errno.ENOSPC, "no space left: " + blocks + " blocks needed, "
           + allocatable() + " free; delete files or grow the filesystem (gfs-tool grow)");

@@ -45,13 +45,14 @@ import org.gfsj.journal.log.WriteBackRequester;
  * made room for while the revoke waits for it.
  *
  * <h2>Eviction</h2>
- * Beyond {@code maxBuffers}, blocks with no image waiting for the journal or the disk are dropped;
- * the disk then holds their newest contents.
+ * Beyond {@code maxBuffers}, blocks that are not dirty (changed in the running transaction) and
+ * have no image waiting for the journal or the disk are dropped; the disk then holds their newest
+ * contents.
  *
  * <h2>Concurrency</h2>
  * The monitor of this object guards the maps and each buffer's {@code logged} and
- * {@code committed} fields; {@code data} belongs to the operation holding the mount's operation
- * lock. Device I/O is done without the monitor.
+ * {@code committed} fields; {@code data} and {@code dirty} belong to the holder of the mount's
+ * operation lock. Device I/O is done without the monitor.
  */
 final class BufferCache implements WriteBackRequester {
   /** One cached metadata block. */
@@ -59,6 +60,8 @@ final class BufferCache implements WriteBackRequester {
     final long address;
     final ByteBuffer data;
     final Glock glock;
+    /** Changed by an operation since its last image went to the journal: must stay cached. */
+    boolean dirty;
     ByteBuffer logged;
     ByteBuffer committed;
     long committedSequence;
@@ -150,6 +153,7 @@ final class BufferCache implements WriteBackRequester {
     ByteBuffer copy = ByteBuffer.allocate(blockSize);
     copy.put(b.data.duplicate().clear()).flip();
     b.logged = copy;
+    b.dirty = false;
     return copy;
   }
 
@@ -253,7 +257,7 @@ final class BufferCache implements WriteBackRequester {
     for (long address : glock.coveredBlocks()) {
       synchronized (this) {
         Buffer b = buffers.get(address);
-        if (b != null && b.logged == null && b.committed == null) {
+        if (b != null && !b.dirty && b.logged == null && b.committed == null) {
           buffers.remove(address);
           glock.uncover(address);
         }
@@ -271,7 +275,7 @@ final class BufferCache implements WriteBackRequester {
       Iterator<Buffer> it = buffers.values().iterator();
       while (it.hasNext() && buffers.size() > maxBuffers * 3 / 4) {
         Buffer b = it.next();
-        if (b.logged == null && b.committed == null) {
+        if (!b.dirty && b.logged == null && b.committed == null) {
           it.remove();
           dropped.add(b);
         }

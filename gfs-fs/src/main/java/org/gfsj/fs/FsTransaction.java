@@ -1,34 +1,43 @@
 package org.gfsj.fs;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The metadata one filesystem operation changes, collected while it runs and committed to the
- * journal as one transaction when it ends ({@link Transactions}): the blocks it changed, the blocks
- * it freed (revoked in the journal, so that replay never writes an old image over their next use),
- * and the runs it freed in resource groups (not reusable until this transaction is durable).
+ * Metadata changes collected for the journal: the blocks changed, the blocks freed (revoked in the
+ * journal, so that replay never writes an old image over their next use), and the runs freed in
+ * resource groups (not reusable until the commit is durable).
+ *
+ * <p>Each operation collects its own; when it ends, {@link Transactions} folds it into the running
+ * transaction ({@link #absorb}), which many operations share until it is committed, as jbd2's
+ * running transaction is.
  */
 final class FsTransaction {
   /** Blocks a resource group freed in this transaction: {@code count} from data index {@code index}. */
   record FreedRun(ResourceGroup group, int index, int count) {}
 
-  private final Set<BufferCache.Buffer> changed = new LinkedHashSet<>();
+  private final LinkedHashMap<Long, BufferCache.Buffer> changed = new LinkedHashMap<>();
   private final Set<Long> revoked = new LinkedHashSet<>();
   private final List<FreedRun> freed = new ArrayList<>();
   private boolean orderedData;
 
-  /** Marks {@code buffer} changed: its contents at commit time go to the journal. */
+  /**
+   * Marks {@code buffer} changed: its contents at commit time go to the journal. Until then the
+   * cache must keep it (it is dirty).
+   */
   void change(BufferCache.Buffer buffer) {
     revoked.remove(buffer.address);
-    changed.add(buffer);
+    changed.put(buffer.address, buffer);
+    buffer.dirty = true;
   }
 
   /** Revokes metadata block {@code address}, freed by this transaction. */
   void revoke(long address) {
-    changed.removeIf(b -> b.address == address);
+    changed.remove(address);
     revoked.add(address);
   }
 
@@ -48,8 +57,23 @@ final class FsTransaction {
     freed.add(new FreedRun(group, index, count));
   }
 
-  Set<BufferCache.Buffer> changed() {
-    return changed;
+  /**
+   * Adds a later transaction's changes to this one. A block the later one changes is no longer
+   * revoked here, and one it revokes is no longer logged: the later state of each block wins.
+   */
+  void absorb(FsTransaction later) {
+    for (BufferCache.Buffer b : later.changed.values()) {
+      change(b);
+    }
+    for (long address : later.revoked) {
+      revoke(address);
+    }
+    freed.addAll(later.freed);
+    orderedData |= later.orderedData;
+  }
+
+  Collection<BufferCache.Buffer> changed() {
+    return changed.values();
   }
 
   Set<Long> revoked() {
@@ -58,6 +82,11 @@ final class FsTransaction {
 
   List<FreedRun> freedRuns() {
     return freed;
+  }
+
+  /** Journal blocks this transaction needs at most, not counting descriptors. */
+  int blocks() {
+    return changed.size() + revoked.size();
   }
 
   boolean isEmpty() {

@@ -3,6 +3,7 @@ package org.gfsj.fs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -89,6 +90,7 @@ public final class GfsMount implements Vfs {
   private final Xattrs xattrs;
   private final AdvisoryLocks locks = new AdvisoryLocks();
   private final JournalWriter journal;
+  private final CommitTimer commitTimer;
 
   private final ReentrantLock opLock = new ReentrantLock();
   private final HashMap<Long, Inode> inodes = new HashMap<>();
@@ -172,6 +174,8 @@ public final class GfsMount implements Vfs {
     if (!options.readOnly() && module instanceof NolockModule) {
       freeOrphans();
     }
+    this.commitTimer = journal == null ? null : new CommitTimer(device.name(),
+        Duration.ofSeconds(options.commitSeconds()), this::commitOnInterval);
     log.info("{}: mounted {} (journal {}, {}, {})", device.name(), sb.uuid(), slot,
         module.protocol(), options.readOnly() ? "read-only" : "read-write");
   }
@@ -213,7 +217,8 @@ public final class GfsMount implements Vfs {
   private final class GlockOperations implements Glock.Operations {
     @Override
     public void sync(Glock glock) throws IOException {
-      transactions.waitForCommits();
+      // runs under the operation lock, as every glock release here does
+      transactions.commitAndWait();
       cache.writeBack();
     }
 
@@ -284,7 +289,20 @@ public final class GfsMount implements Vfs {
     if (journal == null) {
       throw withdraw(new IllegalStateException("a read-only mount tried to change metadata"));
     }
-    transactions.commit(tx);
+    transactions.join(tx);
+  }
+
+  private void commitOnInterval() {
+    opLock.lock();
+    try {
+      if (!closed && withdrawn == null) {
+        transactions.commitRunning();
+      }
+    } catch (RuntimeException e) {
+      withdraw(e);
+    } finally {
+      opLock.unlock();
+    }
   }
 
   private void releaseHeld() throws IOException {
@@ -1264,7 +1282,10 @@ public final class GfsMount implements Vfs {
 
   @Override
   public void sync() throws IOException {
-    look(tx -> null);
+    look(tx -> {
+      transactions.commitRunning();
+      return null;
+    });
     try {
       transactions.waitForCommits();
       device.flush();
@@ -1294,7 +1315,7 @@ public final class GfsMount implements Vfs {
           for (Map.Entry<Long, OpenFile> h : new ArrayList<>(handles.entrySet())) {
             release(h.getValue().ino(), h.getKey());
           }
-          transactions.waitForCommits();
+          transactions.commitAndWait();
           cache.writeBack();
         }
         if (journal != null) {
@@ -1304,6 +1325,9 @@ public final class GfsMount implements Vfs {
         failure = e;
       } finally {
         closed = true;
+        if (commitTimer != null) {
+          commitTimer.close();
+        }
         glocks.dropAll();
         device.close();
       }

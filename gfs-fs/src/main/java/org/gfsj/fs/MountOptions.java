@@ -15,9 +15,15 @@ import org.gfsj.fs.format.LockProtocol;
  * @param lockProtocol {@code lockproto=}: overrides the superblock's protocol (null: use it), as
  *     GFS2's lockproto= does, e.g. to mount a lockd filesystem alone with nolock for repair
  * @param nodeName {@code node=}: this node's name; it chooses the resource groups the node prefers
+ * @param commitSeconds {@code commit=}: the longest a change waits in the running transaction
+ *     before it is committed to the journal (default 5, as ext4's); fsync and sync commit at once
  */
 public record MountOptions(
-    boolean readOnly, Atime atime, int journal, LockProtocol lockProtocol, String nodeName) {
+    boolean readOnly, Atime atime, int journal, LockProtocol lockProtocol, String nodeName,
+    int commitSeconds) {
+
+  /** The commit interval when the options name none, in seconds. */
+  public static final int DEFAULT_COMMIT_SECONDS = 5;
 
   /** When reads update the access time. */
   public enum Atime {
@@ -34,6 +40,10 @@ public record MountOptions(
     if (nodeName == null || nodeName.isEmpty()) {
       throw new IllegalArgumentException("a node name is needed (node=NAME)");
     }
+    if (commitSeconds < 1 || commitSeconds > 3600) {
+      throw new IllegalArgumentException("commit=" + commitSeconds
+          + ": give the commit interval in seconds, 1 to 3600");
+    }
   }
 
   /** Read-write, relatime, the first journal, the superblock's protocol, the host's name. */
@@ -44,7 +54,7 @@ public record MountOptions(
     } catch (UnknownHostException e) {
       host = "localhost";
     }
-    return new MountOptions(false, Atime.RELATIME, -1, null, host);
+    return new MountOptions(false, Atime.RELATIME, -1, null, host, DEFAULT_COMMIT_SECONDS);
   }
 
   /**
@@ -66,6 +76,7 @@ public record MountOptions(
         case "journal" -> o.withJournal(parseSlot(value));
         case "lockproto" -> o.withLockProtocol(protocol(value));
         case "node" -> o.withNodeName(value);
+        case "commit" -> o.withCommitSeconds(parseSeconds(value));
         default -> throw new IllegalArgumentException("unknown mount option '" + opt + "'");
       };
     }
@@ -80,6 +91,14 @@ public record MountOptions(
     }
   }
 
+  private static int parseSeconds(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException | NullPointerException e) {
+      throw new IllegalArgumentException("commit=" + value + ": give the interval in seconds");
+    }
+  }
+
   private static LockProtocol protocol(String value) {
     LockProtocol p = value == null ? null : LockProtocol.named(value);
     if (p == null) {
@@ -89,22 +108,26 @@ public record MountOptions(
   }
 
   public MountOptions withReadOnly(boolean ro) {
-    return new MountOptions(ro, atime, journal, lockProtocol, nodeName);
+    return new MountOptions(ro, atime, journal, lockProtocol, nodeName, commitSeconds);
   }
 
   public MountOptions withAtime(Atime a) {
-    return new MountOptions(readOnly, a, journal, lockProtocol, nodeName);
+    return new MountOptions(readOnly, a, journal, lockProtocol, nodeName, commitSeconds);
   }
 
   public MountOptions withJournal(int slot) {
-    return new MountOptions(readOnly, atime, slot, lockProtocol, nodeName);
+    return new MountOptions(readOnly, atime, slot, lockProtocol, nodeName, commitSeconds);
   }
 
   public MountOptions withLockProtocol(LockProtocol p) {
-    return new MountOptions(readOnly, atime, journal, p, nodeName);
+    return new MountOptions(readOnly, atime, journal, p, nodeName, commitSeconds);
   }
 
   public MountOptions withNodeName(String name) {
-    return new MountOptions(readOnly, atime, journal, lockProtocol, name);
+    return new MountOptions(readOnly, atime, journal, lockProtocol, name, commitSeconds);
+  }
+
+  public MountOptions withCommitSeconds(int seconds) {
+    return new MountOptions(readOnly, atime, journal, lockProtocol, nodeName, seconds);
   }
 }
