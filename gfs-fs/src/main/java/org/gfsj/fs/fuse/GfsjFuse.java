@@ -105,10 +105,8 @@ public final class GfsjFuse extends FuseStubFS {
     List<String> args = new ArrayList<>();
     args.add("gfsj");
     args.addAll(options.arguments(mountPoint));
-    String[] argv = args.toArray(String[]::new);
-    LOG.info("serving {} on {}: fuse_main {}", options.device(), mountPoint, String.join(" ", argv));
-    return libFuse.fuse_main_real(argv.length, argv, fuseOperations, Struct.size(fuseOperations),
-        null);
+    LOG.info("serving {} on {}: {}", options.device(), mountPoint, String.join(" ", args));
+    return new FuseSession(fuseOperations).run(args);
   }
 
   /** Files and directories the kernel holds open now. */
