@@ -22,6 +22,8 @@ import org.gfsj.journal.device.BlockDevice;
 final class FileContents {
   /** The largest file: what 64-bit offsets and 32-bit extent lengths allow without overflow. */
   static final long MAX_SIZE = Long.MAX_VALUE / 2;
+  /** Zeros for holes read back. */
+  private static final byte[] ZEROS = new byte[8192];
 
   private final BlockDevice device;
   private final int bs;
@@ -51,20 +53,35 @@ final class FileContents {
       if (e == null || (e.flags() & Extent.UNWRITTEN) != 0) {
         long next = e == null ? in.map.nextMapped(block) : e.logical() + e.length();
         long stop = next < 0 ? end : Math.min(end, Math.max(next * bs, at + 1));
-        int n = (int) (stop - at);
-        dst.put(new byte[n]);
-        at += n;
+        putZeros(dst, (int) (stop - at));
+        at = stop;
         continue;
       }
-      long runBlocks = Math.min(e.logical() + e.length() - block, (end - at + inBlock + bs - 1) / bs);
-      runBlocks = Math.min(runBlocks, (1 << 20) / bs);
-      ByteBuffer run = ByteBuffer.allocate((int) runBlocks * bs);
-      device.read(e.physical() + (block - e.logical()), run);
-      int n = (int) Math.min(end - at, runBlocks * bs - inBlock);
-      dst.put(run.array(), inBlock, n);
+      long physical = e.physical() + (block - e.logical());
+      long runBytes = (e.logical() + e.length() - block) * bs - inBlock;
+      int n = (int) Math.min(end - at, runBytes);
+      if (inBlock != 0 || n < bs) {
+        // a partial block goes through a block-sized buffer; whole blocks go straight to dst
+        n = Math.min(n, bs - inBlock);
+        ByteBuffer one = ByteBuffer.allocate(bs);
+        device.read(physical, one);
+        dst.put(one.array(), inBlock, n);
+      } else {
+        n -= n % bs;
+        device.read(physical, dst.slice(dst.position(), n));
+        dst.position(dst.position() + n);
+      }
       at += n;
     }
     return count;
+  }
+
+  private static void putZeros(ByteBuffer dst, int n) {
+    while (n > 0) {
+      int k = Math.min(n, ZEROS.length);
+      dst.put(ZEROS, 0, k);
+      n -= k;
+    }
   }
 
   /** Writes {@code src} at {@code offset}; the caller reserved the blocks and saves the inode. */
@@ -108,19 +125,8 @@ final class FileContents {
         runBlocks = r.length();
         fresh = true;
       }
-      runBlocks = Math.min(runBlocks, (4 << 20) / bs);
       int n = (int) Math.min(end - at, runBlocks * bs - inBlock);
-      ByteBuffer run = ByteBuffer.allocate((int) runBlocks * bs);
-      if (!fresh && inBlock != 0) {
-        device.read(physical, run.slice(0, bs));
-      }
-      long runEnd = at + n;
-      if (!fresh && runEnd % bs != 0 && (inBlock != 0 ? runBlocks > 1 : true)) {
-        long lastOfRun = physical + runBlocks - 1;
-        device.read(lastOfRun, run.slice((int) (runBlocks - 1) * bs, bs));
-      }
-      src.get(run.array(), inBlock, n);
-      device.write(physical, run.clear());
+      writeRun(physical, inBlock, n, src, fresh);
       if (fresh) {
         tx.wroteIntoNewBlocks();
       }
@@ -128,6 +134,40 @@ final class FileContents {
     }
     in.size = Math.max(in.size, end);
     return count;
+  }
+
+  /**
+   * Writes the next {@code n} bytes of {@code src} into a run of blocks from {@code physical},
+   * starting {@code inBlock} bytes into its first block. Whole blocks go from {@code src} to the
+   * device as they are; a partial first or last block is merged with what the block holds (zeros
+   * when it is {@code fresh}: newly allocated blocks never show what an earlier file left there).
+   */
+  private void writeRun(long physical, int inBlock, int n, ByteBuffer src, boolean fresh)
+      throws IOException {
+    int done = 0;
+    if (inBlock != 0 || n < bs) {
+      done = Math.min(n, bs - inBlock);
+      writePartial(physical, inBlock, done, src, fresh);
+    }
+    int whole = (n - done) / bs * bs;
+    if (whole > 0) {
+      device.write(physical + (inBlock + done) / bs, src.slice(src.position(), whole));
+      src.position(src.position() + whole);
+      done += whole;
+    }
+    if (done < n) {
+      writePartial(physical + (inBlock + done) / bs, 0, n - done, src, fresh);
+    }
+  }
+
+  private void writePartial(long block, int at, int n, ByteBuffer src, boolean fresh)
+      throws IOException {
+    ByteBuffer one = ByteBuffer.allocate(bs);
+    if (!fresh) {
+      device.read(block, one);
+    }
+    src.get(one.array(), at, n);
+    device.write(block, one.clear());
   }
 
   /** Moves stuffed contents into a first data block, written in place before the commit. */

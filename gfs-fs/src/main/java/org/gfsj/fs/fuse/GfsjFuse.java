@@ -411,7 +411,7 @@ public final class GfsjFuse extends FuseStubFS {
       FuseFileInfo fi) {
     return call("read", path, () -> {
       OpenFile f = opened(fi);
-      ByteBuffer dst = ByteBuffer.allocate((int) size);
+      ByteBuffer dst = NativeBuffers.view(buf, size);
       // the high-level API takes a short read for end of file, so fill the buffer unless at EOF
       while (dst.hasRemaining()) {
         int n = vfs.read(f.ino(), f.handle(), offset + dst.position(), dst);
@@ -419,9 +419,7 @@ public final class GfsjFuse extends FuseStubFS {
           break;
         }
       }
-      int count = dst.position();
-      buf.put(0, dst.array(), 0, count);
-      return count;
+      return dst.position();
     });
   }
 
@@ -430,9 +428,7 @@ public final class GfsjFuse extends FuseStubFS {
       FuseFileInfo fi) {
     return call("write", path, () -> {
       OpenFile f = opened(fi);
-      byte[] data = new byte[(int) size];
-      buf.get(0, data, 0, data.length);
-      ByteBuffer src = ByteBuffer.wrap(data);
+      ByteBuffer src = NativeBuffers.view(buf, size);
       Caller c = caller();
       boolean append = (f.flags() & OpenFlags.O_APPEND) != 0;
       while (src.hasRemaining()) {
@@ -443,7 +439,7 @@ public final class GfsjFuse extends FuseStubFS {
           throw new FsException(Errno.EIO, "write of inode " + f.ino() + " made no progress");
         }
       }
-      return data.length;
+      return (int) size;
     });
   }
 
