@@ -21,6 +21,16 @@ public class FsException extends IOException {
     this.errno = errno;
   }
 
+  /**
+   * No stack trace: ENOENT, EEXIST and the like are answers, one per negative lookup of every
+   * create, and the trace was a tenth of a create's cost. What caused a failure worth a trace is
+   * kept as the cause.
+   */
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
+  }
+
   public Errno errno() {
     return errno;
   }
