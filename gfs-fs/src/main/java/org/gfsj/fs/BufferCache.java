@@ -80,6 +80,7 @@ final class BufferCache implements WriteBackRequester {
   private final HashMap<Long, Buffer> buffers = new HashMap<>();
   private final LinkedHashMap<Long, Buffer> toWriteBack = new LinkedHashMap<>();
   private final ReentrantLock writeBackLock = new ReentrantLock();
+  private int retryAbove;
   private volatile JournalWriter journal;
 
   BufferCache(BlockDevice device, int maxBuffers, Consumer<Throwable> withdraw) {
@@ -265,11 +266,16 @@ final class BufferCache implements WriteBackRequester {
     }
   }
 
-  /** Drops clean blocks while the cache is over its size; called between operations. */
+  /**
+   * Drops clean blocks while the cache is over its size; called between operations. Blocks that
+   * are dirty or wait for the journal or the disk cannot go; when too few could, the next attempt
+   * waits until the cache has grown by another eighth, so that a cache full of them is not
+   * scanned again after every operation.
+   */
   void shrink() {
     List<Buffer> dropped = new ArrayList<>();
     synchronized (this) {
-      if (buffers.size() <= maxBuffers) {
+      if (buffers.size() <= Math.max(maxBuffers, retryAbove)) {
         return;
       }
       Iterator<Buffer> it = buffers.values().iterator();
@@ -280,6 +286,7 @@ final class BufferCache implements WriteBackRequester {
           dropped.add(b);
         }
       }
+      retryAbove = buffers.size() + maxBuffers / 8;
     }
     dropped.forEach(b -> b.glock.uncover(b.address));
   }

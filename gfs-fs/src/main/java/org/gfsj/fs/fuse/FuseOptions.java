@@ -27,6 +27,8 @@ import java.util.List;
  * @param singleThreaded serve requests on one thread (libfuse's -s)
  * @param debug libfuse's -d: print every request
  * @param maxWrite the largest write request, in bytes
+ * @param readaheadKb the kernel's readahead for this mount in KiB (the mount's bdi
+ *     read_ahead_kb), 0 to leave the kernel's 128; FUSE offers no option that raises it
  */
 public record FuseOptions(
     String device,
@@ -35,7 +37,11 @@ public record FuseOptions(
     boolean autoUnmount,
     boolean singleThreaded,
     boolean debug,
-    int maxWrite) {
+    int maxWrite,
+    int readaheadKb) {
+
+  /** Readahead unless the options say otherwise: eight 128 KiB reads in flight. */
+  public static final int DEFAULT_READAHEAD_KB = 1024;
 
   /** libfuse2's ceiling for one write request. */
   public static final int MAX_WRITE = 128 * 1024;
@@ -44,6 +50,9 @@ public record FuseOptions(
     if (maxWrite < 4096 || maxWrite > MAX_WRITE) {
       throw new IllegalArgumentException("max_write=" + maxWrite + " is outside 4096.."
           + MAX_WRITE + " (libfuse2 caps a write request at 128 KiB)");
+    }
+    if (readaheadKb < 0 || readaheadKb > 65536) {
+      throw new IllegalArgumentException("readahead=" + readaheadKb + " is outside 0..65536 KiB");
     }
   }
 

@@ -4,6 +4,7 @@ import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -40,6 +41,7 @@ final class FuseSession {
   private final LibFuseSession lib;
   private final Runtime runtime;
   private final FuseOperations operations;
+  private final AtomicBoolean initialised = new AtomicBoolean();
 
   FuseSession(FuseOperations operations) {
     this.lib = LibraryLoader.create(LibFuseSession.class).load("fuse");
@@ -49,10 +51,11 @@ final class FuseSession {
 
   /**
    * Mounts with fuse_main's command line {@code argv} (program name first) and serves until the
-   * directory is unmounted. Returns 0 after a clean unmount, 1 when the mount failed (libfuse has
+   * directory is unmounted; runs {@code afterInit} once the kernel has the INIT reply. Returns 0
+   * after a clean unmount, 1 when the mount failed (libfuse has
    * printed why on stderr).
    */
-  int run(List<String> argv) {
+  int run(List<String> argv, Runnable afterInit) {
     // the strings stay reachable (and their native memory alive) while libfuse may read them
     List<Pointer> strings = new ArrayList<>();
     Pointer argvArray = Memory.allocateDirect(runtime, (argv.size() + 1) * 8, true);
@@ -93,7 +96,7 @@ final class FuseSession {
       }
       try {
         Pointer session = lib.fuse_get_session(fuse);
-        serve(session, multithreaded.getValue() != 0 ? WORKERS : 1);
+        serve(session, multithreaded.getValue() != 0 ? WORKERS : 1, afterInit);
       } finally {
         lib.fuse_unmount(mountPoint, channel);
         lib.fuse_destroy(fuse);
@@ -108,10 +111,10 @@ final class FuseSession {
     }
   }
 
-  private void serve(Pointer session, int workers) {
+  private void serve(Pointer session, int workers, Runnable afterInit) {
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < workers; i++) {
-      Thread t = new Thread(() -> loop(session), "fuse-" + i);
+      Thread t = new Thread(() -> loop(session, afterInit), "fuse-" + i);
       t.setDaemon(true);
       threads.add(t);
       t.start();
@@ -128,7 +131,7 @@ final class FuseSession {
   }
 
   /** One worker: receive a request, process it (the callbacks run here), until the session ends. */
-  private void loop(Pointer session) {
+  private void loop(Pointer session, Runnable afterInit) {
     Pointer channel = lib.fuse_session_next_chan(session, null);
     long bufferSize = lib.fuse_chan_bufsize(channel);
     Pointer buffer = Memory.allocateDirect(runtime, (int) bufferSize);
@@ -150,6 +153,10 @@ final class FuseSession {
         break;
       }
       lib.fuse_session_process_buf(session, request, from.getPointer(0));
+      // the first request is INIT, answered by now
+      if (initialised.compareAndSet(false, true)) {
+        afterInit.run();
+      }
     }
   }
 }

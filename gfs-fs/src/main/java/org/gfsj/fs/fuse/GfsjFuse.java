@@ -106,7 +106,8 @@ public final class GfsjFuse extends FuseStubFS {
     args.add("gfsj");
     args.addAll(options.arguments(mountPoint));
     LOG.info("serving {} on {}: {}", options.device(), mountPoint, String.join(" ", args));
-    return new FuseSession(fuseOperations).run(args);
+    return new FuseSession(fuseOperations).run(args,
+        () -> FuseReadahead.apply(mountPoint, options.readaheadKb()));
   }
 
   /** Files and directories the kernel holds open now. */

@@ -49,7 +49,7 @@ class GfsjFuseMountTest {
     vfs = GfsMount.open(TestFilesystems.image(tmp, 64).toString(), TestFilesystems.mountOptions());
     root = Files.createDirectory(tmp.resolve("mnt"));
     mount = InProcessMount.start(vfs, root,
-        new FuseOptions("image", false, true, false, false, false, FuseOptions.MAX_WRITE));
+        new FuseOptions("image", false, true, false, false, false, FuseOptions.MAX_WRITE, 2048));
   }
 
   @AfterEach
@@ -60,6 +60,18 @@ class GfsjFuseMountTest {
     if (vfs != null) {
       vfs.close();
     }
+  }
+
+  @Test
+  void theKernelReadsAheadAsTheOptionsSay() throws Exception {
+    String device = FuseReadahead.deviceOf(root.toString(),
+        Files.readAllLines(Path.of("/proc/self/mountinfo")));
+    Path setting = Path.of("/sys/class/bdi", device, "read_ahead_kb");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!Files.readString(setting).trim().equals("2048") && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals("2048", Files.readString(setting).trim(), "read_ahead_kb of the FUSE mount");
   }
 
   @Test

@@ -32,9 +32,11 @@ import picocli.CommandLine.Spec;
         + " FUSE. Without -f it returns once the mount is live and serves in the background;"
         + " `umount DIR` writes everything back and leaves the journal clean.",
         "Options (-o, comma-separated): ro, rw, noatime, relatime (default), strictatime,"
-            + " journal=N (default: first slot), node=NAME, lockproto=nolock|lockd, debug;"
+            + " journal=N (default: first slot), node=NAME, lockproto=nolock|lockd,"
+            + " commit=SECONDS (default 5), debug;"
             + " FUSE: allow_other (default for root), noallow_other, auto_unmount (default),"
-            + " noauto_unmount, max_write=BYTES (at most 131072), fuse_threads=single|multi;"
+            + " noauto_unmount, max_write=BYTES (at most 131072), fuse_threads=single|multi,"
+            + " readahead=KB (default 1024; 0 keeps the kernel's 128);"
             + " mount(8)'s own (defaults, noauto, _netdev, x-*...) are ignored."})
 public final class MountCommand implements Callable<Integer> {
   static final int USAGE = 1;

@@ -33,6 +33,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     boolean single = false;
     boolean debug = false;
     int maxWrite = FuseOptions.MAX_WRITE;
+    int readahead = FuseOptions.DEFAULT_READAHEAD_KB;
     for (String opt : options.split(",")) {
       String key = opt.contains("=") ? opt.substring(0, opt.indexOf('=')) : opt;
       String value = opt.contains("=") ? opt.substring(opt.indexOf('=') + 1) : "";
@@ -44,6 +45,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
         case "noauto_unmount" -> autoUnmount = false;
         case "big_writes" -> { } // always on
         case "max_write" -> maxWrite = number(opt, value);
+        case "readahead" -> readahead = number(opt, value);
         case "debug" -> debug = true;
         case "fuse_threads" -> single = switch (value) {
           case "single" -> true;
@@ -72,7 +74,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     }
     MountOptions filesystem = MountOptions.defaults().with(String.join(",", fs));
     FuseOptions fuse = new FuseOptions(device, readOnly, allowOther, autoUnmount, single, debug,
-        maxWrite);
+        maxWrite, readahead);
     return new MountOptionString(filesystem, fuse);
   }
 
