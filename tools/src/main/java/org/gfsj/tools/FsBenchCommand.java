@@ -102,6 +102,10 @@ final class FsBenchCommand implements Callable<Integer> {
   private static final Row UNTAR = new Row("untar", "files/s", 0, 0);
   private static final Row CREATE_SINGLE =
       new Row("create, GFSJ fuse_threads=single (multi above)", "files/s", 8, 0);
+  private static final Row FSYNCED = new Row("create + 4 KiB write + fsync, "
+      + FsyncClients.THREADS + " threads", "files/s", 0, 0);
+  private static final Row FSYNCED_SINGLE = new Row("create + 4 KiB write + fsync, "
+      + FsyncClients.THREADS + " threads, GFSJ fuse_threads=single", "files/s", 0, 0);
 
   /** Results by row, then by system: a number, or a string saying why there is none. */
   private final Map<Row, Map<Sys, Object>> results = new LinkedHashMap<>();
@@ -174,12 +178,16 @@ final class FsBenchCommand implements Callable<Integer> {
       if (tarball != null) {
         put(UNTAR, s, untar(tarball, Files.createDirectory(mnt.resolve("untar")), tarFiles));
       }
+      put(FSYNCED, s, FsyncClients.run(Files.createDirectory(mnt.resolve("fsynced")),
+          Math.max(FsyncClients.THREADS, files / 10)));
       if (s == Sys.GFSJ && !noThreadsRow) {
         m.unmount();
         m = mount(s, image, mnt, "single");
         Path d2 = Files.createDirectory(mnt.resolve("files-single"));
         put(CREATE_SINGLE, s, create(d2));
         unlink(d2);
+        put(FSYNCED_SINGLE, s, FsyncClients.run(Files.createDirectory(
+            mnt.resolve("fsynced-single")), Math.max(FsyncClients.THREADS, files / 10)));
       }
     } finally {
       m.unmount();
@@ -512,12 +520,10 @@ final class FsBenchCommand implements Callable<Integer> {
       Row r = e.getKey();
       Map<Sys, Object> v = e.getValue();
       Object g = v.get(Sys.GFSJ);
-      Object f = r == CREATE_SINGLE ? null : v.get(Sys.FUSE2FS);
-      Object x = r == CREATE_SINGLE ? null : v.get(Sys.EXT4);
-      if (r == CREATE_SINGLE) {
-        f = results.get(CREATE).get(Sys.FUSE2FS);
-        x = results.get(CREATE).get(Sys.EXT4);
-      }
+      // a GFSJ-only row is set beside the peers' numbers of the workload it repeats
+      Row peers = r == CREATE_SINGLE ? CREATE : r == FSYNCED_SINGLE ? FSYNCED : r;
+      Object f = results.getOrDefault(peers, Map.of()).get(Sys.FUSE2FS);
+      Object x = results.getOrDefault(peers, Map.of()).get(Sys.EXT4);
       Double rf = ratio(g, f);
       Double rx = ratio(g, x);
       List<String> verdicts = new ArrayList<>();
