@@ -1,6 +1,7 @@
 package org.gfsj.fs.format;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -30,8 +31,11 @@ public final class MetadataHeader {
 
   /** Zeroes the block and writes the header fields, CRC still zero; {@link #seal} comes last. */
   public static void start(ByteBuffer block, MetadataType type, long address) {
-    for (int i = 0; i < block.capacity(); i += 8) {
-      block.putLong(i, 0);
+    if (block.hasArray()) {
+      Arrays.fill(block.array(), block.arrayOffset(), block.arrayOffset() + block.capacity(),
+          (byte) 0);
+    } else {
+      block.put(0, new byte[block.capacity()]);
     }
     block.putInt(0, MAGIC).putInt(TYPE, type.code()).putLong(ADDRESS, address);
   }
