@@ -32,6 +32,12 @@ public final class Fsck {
    */
   public static int check(String spec, boolean repair, boolean verbose, PrintWriter out,
       PrintWriter err) {
+    return check(spec, repair, verbose, out, err, Progress.NONE);
+  }
+
+  /** As {@link #check(String, boolean, boolean, PrintWriter, PrintWriter)}, showing progress. */
+  public static int check(String spec, boolean repair, boolean verbose, PrintWriter out,
+      PrintWriter err, Progress progress) {
     DeviceOptions options = DeviceOptions.defaults().withLock(DeviceOptions.HostLock.EXCLUSIVE);
     FileSystemReader fs;
     try {
@@ -46,7 +52,7 @@ public final class Fsck {
       return OPERATIONAL_ERROR;
     }
     try (fs) {
-      return run(fs, repair, verbose, out).exitCode();
+      return run(fs, repair, verbose, out, progress).exitCode();
     } catch (IOException e) {
       out.flush();
       err.println("fsck.gfsj: " + e.getMessage() + "; the check stopped there");
@@ -55,14 +61,18 @@ public final class Fsck {
   }
 
   public static Result run(FileSystemReader fs, boolean repair, boolean verbose,
-      PrintWriter out)
-      throws IOException {
+      PrintWriter out) throws IOException {
+    return run(fs, repair, verbose, out, Progress.NONE);
+  }
+
+  public static Result run(FileSystemReader fs, boolean repair, boolean verbose,
+      PrintWriter out, Progress progress) throws IOException {
     if (fs.superBlock().blockCount() > Integer.MAX_VALUE) {
       // the passes keep a bit per block in a BitSet, indexed by int
       throw new IOException(fs.device().name() + " has " + fs.superBlock().blockCount()
           + " blocks; this fsck.gfsj checks at most " + Integer.MAX_VALUE + " (8 TiB at 4 KiB)");
     }
-    Findings findings = new Findings(out, repair, verbose);
+    Findings findings = new Findings(out, repair, verbose, progress);
     MetadataRepairs repairs = new MetadataRepairs(fs);
     findings.say("Checking journals");
     JournalPass.run(fs, findings);
@@ -75,6 +85,7 @@ public final class Fsck {
     LinkCountPass.run(walk.links, findings, repairs);
     findings.say("Pass 4: Checking block bitmaps and group summary information");
     new BitmapPass(fs, findings, repairs, walk).run(groups);
+    progress.finish();
     if (repair && findings.fixed() > 0) {
       fs.device().flush();
     }
