@@ -142,12 +142,14 @@ public final class GfsMount implements Vfs {
     LockModule module = lockModule(options.lockProtocol() != null ? options.lockProtocol()
         : sb.lockProtocol());
     List<JournalIndexEntry> jindex = reader.journalIndex();
-    this.slot = options.journal() < 0 ? 0 : options.journal();
-    if (slot >= jindex.size()) {
-      throw new IOException(device.name() + ": journal=" + slot + " but the filesystem has "
-          + jindex.size() + " journal(s), slots 0.." + (jindex.size() - 1) + "; add one with"
-          + " gfs-tool jadd");
+    if (options.journal() >= jindex.size()) {
+      throw new IOException(device.name() + ": journal=" + options.journal() + " but the"
+          + " filesystem has " + jindex.size() + " journal(s), slots 0.." + (jindex.size() - 1)
+          + "; add one with gfs-tool jadd");
     }
+    // a read-only mount writes no journal: it only checks that its slot needs no replay
+    this.slot = options.readOnly() ? Math.max(0, options.journal())
+        : JournalSlots.take(device, options.journal(), jindex.size());
     JournalRegion region = reader.journal(jindex.get(slot));
     this.cache = new BufferCache(device, CACHE_BLOCKS, this::withdraw);
     this.transactions = new Transactions(cache, this::withdraw);
