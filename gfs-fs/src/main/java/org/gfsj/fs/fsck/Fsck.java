@@ -2,7 +2,10 @@ package org.gfsj.fs.fsck;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.gfsj.fs.FileSystemReader;
+import org.gfsj.fs.fuse.MountTable;
 import org.gfsj.journal.device.BlockDeviceException;
 import org.gfsj.journal.device.DeviceOptions;
 
@@ -24,6 +27,9 @@ public final class Fsck {
   /** fsck(8)'s exit code for an error that stopped the check. */
   public static final int OPERATIONAL_ERROR = 8;
 
+  /** How long fsck waits for the server of a mount that umount(8) has already detached. */
+  static final Duration ENDING_MOUNT_WAIT = Duration.ofSeconds(60);
+
   /**
    * Opens {@code spec} and checks it; returns fsck(8)'s exit code. The device is opened with an
    * exclusive host lock, which a mount's shared lock refuses: checking a live filesystem would
@@ -41,7 +47,7 @@ public final class Fsck {
     DeviceOptions options = DeviceOptions.defaults().withLock(DeviceOptions.HostLock.EXCLUSIVE);
     FileSystemReader fs;
     try {
-      fs = FileSystemReader.open(spec, options);
+      fs = openAfterAnyEndingMount(spec, options, err);
     } catch (IOException e) {
       // the device layer words a held host lock as "in use" (another process) or "already
       // open" (this one); anything else is a plain I/O or format error
@@ -57,6 +63,44 @@ public final class Fsck {
       out.flush();
       err.println("fsck.gfsj: " + e.getMessage() + "; the check stopped there");
       return OPERATIONAL_ERROR;
+    }
+  }
+
+  /**
+   * Opens {@code spec} exclusively; when another process holds it but no GFSJ mount of it is
+   * listed any more, waits up to {@link #ENDING_MOUNT_WAIT} for that process to let go. umount(8)
+   * returns as soon as the kernel has detached a FUSE mount, while its server still writes back
+   * and closes the journal, holding the device: {@code umount DIR && fsck.gfsj DEV} must work.
+   */
+  private static FileSystemReader openAfterAnyEndingMount(String spec, DeviceOptions options,
+      PrintWriter err) throws IOException {
+    long deadline = System.nanoTime() + ENDING_MOUNT_WAIT.toNanos();
+    String source = spec.contains("://") ? spec
+        : Path.of(spec).toAbsolutePath().normalize().toString();
+    boolean said = false;
+    while (true) {
+      try {
+        return FileSystemReader.open(spec, options);
+      } catch (BlockDeviceException e) {
+        boolean heldByAnother = e.getMessage().contains("in use");
+        if (!heldByAnother || MountTable.isGfsjSource(source)
+            || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        if (!said) {
+          err.println("fsck.gfsj: " + spec + " is unmounted but still held, by the server of"
+              + " its last mount writing back; waiting up to " + ENDING_MOUNT_WAIT.toSeconds()
+              + " s for it");
+          err.flush();
+          said = true;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 
