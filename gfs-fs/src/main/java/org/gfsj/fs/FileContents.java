@@ -311,14 +311,17 @@ final class FileContents {
     }
     List<Extent> all = in.map.all();
     int extentBlocks = in.map.extentBlocks().size();
+    boolean freedAny = false;
     for (int i = all.size() - 1; i >= 0; i--) {
       Extent e = all.get(i);
       int bitmaps = (int) Math.min(Integer.MAX_VALUE / 4, e.length() / perBitmap + 2);
       int revokes = in.isDirectory() ? e.length() : 0;
-      if (!transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
+      // each stage frees at least one run, so that the stages always end
+      if (freedAny && !transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
           revokes + extentBlocks + 1)) {
         return false;
       }
+      freedAny = true;
       freeRuns(in, in.map.truncate(e.logical()), tx, in.isDirectory());
     }
     return true;
