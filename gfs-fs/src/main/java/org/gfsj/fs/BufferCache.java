@@ -64,6 +64,7 @@ final class BufferCache implements WriteBackRequester {
     boolean dirty;
     ByteBuffer logged;
     ByteBuffer committed;
+    /** The sequence of the newest image committed so far; kept after its write-back. */
     long committedSequence;
 
     Buffer(long address, ByteBuffer data, Glock glock) {
@@ -160,14 +161,16 @@ final class BufferCache implements WriteBackRequester {
 
   /**
    * The transaction holding {@code images} is durable as {@code sequence}: each image is now its
-   * block's newest committed contents (commits complete in order), so it replaces any image
-   * queued before, even when a newer one is already logged: the log may need this one written
-   * to make room for that newer one.
+   * block's newest committed contents, so it replaces any image queued before, even when a newer
+   * one is already logged: the log may need this one written to make room for that newer one.
+   * Commits complete in log order; should one ever arrive after a newer commit of its block, it
+   * is ignored: written back, it would bring back overwritten contents, and its sequence would
+   * never release the newer transaction's pin on the log.
    */
   synchronized void committed(Map<Buffer, ByteBuffer> images, long sequence) {
     images.forEach((b, image) -> {
       Buffer cached = buffers.get(b.address);
-      if (cached == null || cached == b) {
+      if ((cached == null || cached == b) && sequence >= b.committedSequence) {
         b.committed = image;
         b.committedSequence = sequence;
         toWriteBack.put(b.address, b);

@@ -3,7 +3,10 @@ package org.gfsj.fs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.gfsj.fs.format.Bitmap;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.vfs.Errno;
@@ -24,15 +27,21 @@ final class FileContents {
   static final long MAX_SIZE = Long.MAX_VALUE / 2;
   /** Zeros for holes read back. */
   private static final byte[] ZEROS = new byte[8192];
+  /** Blocks the end of a free changes besides the runs: dinode, xattr block, their group. */
+  private static final int STAGE_MARGIN = 4;
 
   private final BlockDevice device;
   private final int bs;
   private final Allocator allocator;
+  private final Transactions transactions;
+  private final int perBitmap;
 
-  FileContents(BlockDevice device, Allocator allocator) {
+  FileContents(BlockDevice device, Allocator allocator, Transactions transactions) {
     this.device = device;
     this.bs = device.blockSize();
     this.allocator = allocator;
+    this.transactions = transactions;
+    this.perBitmap = Bitmap.blocksPerBitmapBlock(bs);
   }
 
   int read(Inode in, long offset, ByteBuffer dst) throws IOException {
@@ -301,6 +310,61 @@ final class FileContents {
     device.read(physical, block);
     Arrays.fill(block.array(), (int) (from % bs), (int) (from % bs + (to - from)), (byte) 0);
     device.write(physical, block.clear());
+  }
+
+  /**
+   * Whether freeing all of {@code in} ({@link #freeAll}) fits {@code tx} without making it larger
+   * than one journal transaction: each bitmap block and group header the runs touch, the extent
+   * blocks, the revokes of a directory's blocks, and the dinode's own group. A file that does not
+   * fit is freed in stages with {@link #freeSome}.
+   */
+  boolean freesInOneTransaction(Inode in, FsTransaction tx) throws IOException {
+    Set<Long> touched = new HashSet<>();
+    long revokes = 1 + in.map.extentBlocks().size();
+    for (Extent e : in.height == 0 ? List.<Extent>of() : in.map.all()) {
+      ResourceGroup g = allocator.groupOf(e.physical());
+      long first = e.physical() - g.index().dataStart();
+      for (long k = first / perBitmap; k <= (first + e.length() - 1) / perBitmap; k++) {
+        touched.add(g.index().address() + 1 + k);
+      }
+      touched.add(g.index().address());
+      if (in.isDirectory()) {
+        revokes += e.length();
+      }
+      if (touched.size() + revokes > Integer.MAX_VALUE / 2) {
+        return false;
+      }
+    }
+    return transactions.fits(tx, touched.size() + STAGE_MARGIN, (int) revokes);
+  }
+
+  /**
+   * One stage of freeing an unlinked inode too large for one transaction (GFS2 truncates in
+   * stages too): frees its runs from the end while {@code tx} has room, leaving a shorter map for
+   * the caller to save. Returns whether every run is freed; the caller then ends with
+   * {@link #freeAll} in the same transaction. Each stage leaves an intact unlinked inode, which
+   * the next mount or fsck frees if a crash stops the stages.
+   */
+  boolean freeSome(Inode in, FsTransaction tx) throws IOException {
+    if (in.height == 0) {
+      return true;
+    }
+    List<Extent> all = in.map.all();
+    int extentBlocks = in.map.extentBlocks().size();
+    boolean freedAny = false;
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Extent e = all.get(i);
+      int bitmaps = (int) Math.min(Integer.MAX_VALUE / 4, e.length() / perBitmap + 2);
+      int revokes = in.isDirectory() ? e.length() : 0;
+      // each stage frees at least one run, so that the stages always end
+      if (freedAny && !transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
+          revokes + extentBlocks + 1)) {
+        return false;
+      }
+      freedAny = true;
+      freeRuns(in, in.map.truncate(e.logical()), tx, in.isDirectory());
+    }
+    return true;
   }
 
   /** Frees every block of {@code in}, the dinode last: the inode is gone. */

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.gfsj.fs.format.BlockState;
@@ -93,6 +94,8 @@ public final class GfsMount implements Vfs {
   private final CommitTimer commitTimer;
 
   private final ReentrantLock opLock = new ReentrantLock();
+  /** Unlinked inodes too large to free in one transaction: {@link #freeInStages} frees them. */
+  private final ConcurrentLinkedQueue<Long> toFree = new ConcurrentLinkedQueue<>();
   private final HashMap<Long, Inode> inodes = new HashMap<>();
   private final HashMap<Long, OpenFile> handles = new HashMap<>();
   private final List<Glock> held = new ArrayList<>();
@@ -141,12 +144,14 @@ public final class GfsMount implements Vfs {
     LockModule module = lockModule(options.lockProtocol() != null ? options.lockProtocol()
         : sb.lockProtocol());
     List<JournalIndexEntry> jindex = reader.journalIndex();
-    this.slot = options.journal() < 0 ? 0 : options.journal();
-    if (slot >= jindex.size()) {
-      throw new IOException(device.name() + ": journal=" + slot + " but the filesystem has "
-          + jindex.size() + " journal(s), slots 0.." + (jindex.size() - 1) + "; add one with"
-          + " gfs-tool jadd");
+    if (options.journal() >= jindex.size()) {
+      throw new IOException(device.name() + ": journal=" + options.journal() + " but the"
+          + " filesystem has " + jindex.size() + " journal(s), slots 0.." + (jindex.size() - 1)
+          + "; add one with gfs-tool jadd");
     }
+    // a read-only mount writes no journal: it only checks that its slot needs no replay
+    this.slot = options.readOnly() ? Math.max(0, options.journal())
+        : JournalSlots.take(device, options.journal(), jindex.size());
     JournalRegion region = reader.journal(jindex.get(slot));
     this.cache = new BufferCache(device, CACHE_BLOCKS, this::withdraw);
     this.transactions = new Transactions(cache, this::withdraw);
@@ -169,7 +174,7 @@ public final class GfsMount implements Vfs {
       groups.add(new ResourceGroup(e, cache, glocks));
     }
     this.allocator = new Allocator(groups, options.nodeName(), transactions);
-    this.contents = new FileContents(device, allocator);
+    this.contents = new FileContents(device, allocator, transactions);
     this.xattrs = new Xattrs(cache, allocator);
     if (!options.readOnly() && module instanceof NolockModule) {
       freeOrphans();
@@ -189,18 +194,58 @@ public final class GfsMount implements Vfs {
     for (ResourceGroup g : allocator.groups()) {
       g.load();
       for (long ino : g.unlinked()) {
-        modify(tx -> {
-          Inode in = inode(ino);
-          log.info("{}: freeing inode {}, unlinked while open when the last mount ended",
-              device.name(), ino);
-          xattrs.freeAll(in, tx);
-          contents.freeAll(in, tx);
-          synchronized (inodes) {
-            inodes.remove(ino);
-          }
-          return null;
-        });
+        log.info("{}: freeing inode {}, unlinked while open when the last mount ended",
+            device.name(), ino);
+        toFree.add(ino);
       }
+    }
+    freeInStages();
+  }
+
+  /**
+   * Frees the inodes queued in {@link #toFree}, each in as many transactions as its blocks need,
+   * the shortened inode saved at the end of each (GFS2 truncates in stages the same way). Called
+   * after the operation that dropped the last link or handle, outside it.
+   */
+  private void freeInStages() throws IOException {
+    Long ino;
+    while ((ino = toFree.poll()) != null) {
+      long victim = ino;
+      boolean done;
+      do {
+        done = modify(tx -> {
+          Inode in = inode(victim);
+          if (!contents.freeSome(in, tx)) {
+            save(in, tx);
+            return false;
+          }
+          freeNow(in, tx);
+          return true;
+        });
+      } while (!done);
+    }
+  }
+
+  /** Frees every block of unlinked {@code in} inside {@code tx}. */
+  private void freeNow(Inode in, FsTransaction tx) throws IOException {
+    xattrs.freeAll(in, tx);
+    contents.freeAll(in, tx);
+    synchronized (inodes) {
+      inodes.remove(in.ino());
+    }
+  }
+
+  /**
+   * Frees unlinked {@code in} now when that fits one transaction, else marks it unlinked (it
+   * stays so if a crash intervenes) and queues it for {@link #freeInStages}.
+   */
+  private void freeUnlinked(Inode in, FsTransaction tx) throws IOException {
+    if (contents.freesInOneTransaction(in, tx)) {
+      freeNow(in, tx);
+    } else {
+      allocator.groupOf(in.ino()).setDinodeState(tx, in.ino(), BlockState.UNLINKED);
+      save(in, tx);
+      toFree.add(in.ino());
     }
   }
 
@@ -668,6 +713,7 @@ public final class GfsMount implements Vfs {
       dropLink(victim, tx);
       return null;
     });
+    freeInStages();
   }
 
   @Override
@@ -701,6 +747,7 @@ public final class GfsMount implements Vfs {
       removeDirectory(victim, tx);
       return null;
     });
+    freeInStages();
   }
 
   /** Drops one link of a non-directory; frees it when none are left and no handle holds it. */
@@ -727,11 +774,7 @@ public final class GfsMount implements Vfs {
       save(in, tx);
       return;
     }
-    xattrs.freeAll(in, tx);
-    contents.freeAll(in, tx);
-    synchronized (inodes) {
-      inodes.remove(in.ino());
-    }
+    freeUnlinked(in, tx);
   }
 
   /** Whether {@code ancestor} is {@code dir} or a directory above it. */
@@ -845,6 +888,7 @@ public final class GfsMount implements Vfs {
       }
       return null;
     });
+    freeInStages();
   }
 
   /** A directory may move only where it is not its own ancestor, and needs write on itself. */
@@ -1127,14 +1171,11 @@ public final class GfsMount implements Vfs {
       Inode in = inode(ino);
       in.openCount--;
       if (in.openCount == 0 && in.nlink == 0) {
-        xattrs.freeAll(in, tx);
-        contents.freeAll(in, tx);
-        synchronized (inodes) {
-          inodes.remove(ino);
-        }
+        freeUnlinked(in, tx);
       }
       return null;
     });
+    freeInStages();
   }
 
   @Override

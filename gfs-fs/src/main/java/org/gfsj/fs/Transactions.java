@@ -139,6 +139,15 @@ final class Transactions {
     waitForCommits();
   }
 
+  /**
+   * Whether {@code tx} still fits one journal transaction after about {@code moreImages} more
+   * changed blocks and {@code moreRevokes} more revokes; the journal refuses a larger one.
+   */
+  boolean fits(FsTransaction tx, int moreImages, int moreRevokes) {
+    return journal == null || Transaction.logBlocks(tx.changed().size() + moreImages,
+        tx.revoked().size() + moreRevokes, cache.blockSize()) <= journal.maxTransactionBlocks();
+  }
+
   /** Waits until every transaction committed so far is durable; the running one is not. */
   void waitForCommits() throws IOException {
     CompletableFuture<Long> last;

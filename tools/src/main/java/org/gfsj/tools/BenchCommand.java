@@ -7,5 +7,6 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Run a benchmark and print its table beside the peer it is judged against.",
-    subcommands = {JournalBenchCommand.class, NbdBenchCommand.class, FsBenchCommand.class})
+    subcommands = {JournalBenchCommand.class, NbdBenchCommand.class, FsBenchCommand.class,
+        FsckBenchCommand.class})
 final class BenchCommand {}

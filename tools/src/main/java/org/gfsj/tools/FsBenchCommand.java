@@ -621,7 +621,7 @@ final class FsBenchCommand implements Callable<Integer> {
   }
 
   /** bin/ of the repository whose tools/target holds this class's jar. */
-  private static Path repoBin() throws Exception {
+  static Path repoBin() throws Exception {
     Path jar = Path.of(FsBenchCommand.class.getProtectionDomain().getCodeSource().getLocation()
         .toURI());
     return jar.getParent().getParent().getParent().resolve("bin");

@@ -39,7 +39,9 @@ final class BitmapPass {
   }
 
   void run(Groups groups) throws IOException {
+    int checked = 0;
     for (ResourceGroupIndexEntry g : groups.all()) {
+      findings.progress("Pass 4", "resource groups", checked++, groups.all().size());
       try {
         check(g);
       } catch (CorruptMetadataException e) {

@@ -10,13 +10,20 @@ public final class Findings {
   private final PrintWriter out;
   private final boolean repair;
   private final boolean verbose;
+  private final Progress progress;
   private int found;
   private int fixed;
 
-  Findings(PrintWriter out, boolean repair, boolean verbose) {
+  Findings(PrintWriter out, boolean repair, boolean verbose, Progress progress) {
     this.out = out;
     this.repair = repair;
     this.verbose = verbose;
+    this.progress = progress;
+  }
+
+  /** Reports how far a long pass got; shown on a terminal only, by the command line. */
+  void progress(String pass, String unit, long done, long total) {
+    progress.update(pass, unit, done, total);
   }
 
   /** Whether this run may write: -y or -p. */
@@ -28,12 +35,14 @@ public final class Findings {
   void fixed(String problem, String repair) {
     found++;
     fixed++;
+    progress.finish();
     out.println(problem + ": " + repair);
   }
 
   /** A problem left as it is: by -n, or because no safe repair exists; {@code advice} says what to do. */
   void left(String problem, String advice) {
     found++;
+    progress.finish();
     out.println(problem + ": " + advice);
   }
 
@@ -45,6 +54,7 @@ public final class Findings {
   }
 
   void say(String line) {
+    progress.finish();
     out.println(line);
     out.flush();
   }

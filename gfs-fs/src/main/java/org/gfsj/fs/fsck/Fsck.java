@@ -2,7 +2,10 @@ package org.gfsj.fs.fsck;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.gfsj.fs.FileSystemReader;
+import org.gfsj.fs.fuse.MountTable;
 import org.gfsj.journal.device.BlockDeviceException;
 import org.gfsj.journal.device.DeviceOptions;
 
@@ -24,6 +27,9 @@ public final class Fsck {
   /** fsck(8)'s exit code for an error that stopped the check. */
   public static final int OPERATIONAL_ERROR = 8;
 
+  /** How long fsck waits for the server of a mount that umount(8) has already detached. */
+  static final Duration ENDING_MOUNT_WAIT = Duration.ofSeconds(60);
+
   /**
    * Opens {@code spec} and checks it; returns fsck(8)'s exit code. The device is opened with an
    * exclusive host lock, which a mount's shared lock refuses: checking a live filesystem would
@@ -32,10 +38,16 @@ public final class Fsck {
    */
   public static int check(String spec, boolean repair, boolean verbose, PrintWriter out,
       PrintWriter err) {
+    return check(spec, repair, verbose, out, err, Progress.NONE);
+  }
+
+  /** As {@link #check(String, boolean, boolean, PrintWriter, PrintWriter)}, showing progress. */
+  public static int check(String spec, boolean repair, boolean verbose, PrintWriter out,
+      PrintWriter err, Progress progress) {
     DeviceOptions options = DeviceOptions.defaults().withLock(DeviceOptions.HostLock.EXCLUSIVE);
     FileSystemReader fs;
     try {
-      fs = FileSystemReader.open(spec, options);
+      fs = openAfterAnyEndingMount(spec, options, err);
     } catch (IOException e) {
       // the device layer words a held host lock as "in use" (another process) or "already
       // open" (this one); anything else is a plain I/O or format error
@@ -46,7 +58,7 @@ public final class Fsck {
       return OPERATIONAL_ERROR;
     }
     try (fs) {
-      return run(fs, repair, verbose, out).exitCode();
+      return run(fs, repair, verbose, out, progress).exitCode();
     } catch (IOException e) {
       out.flush();
       err.println("fsck.gfsj: " + e.getMessage() + "; the check stopped there");
@@ -54,15 +66,57 @@ public final class Fsck {
     }
   }
 
+  /**
+   * Opens {@code spec} exclusively; when another process holds it but no GFSJ mount of it is
+   * listed any more, waits up to {@link #ENDING_MOUNT_WAIT} for that process to let go. umount(8)
+   * returns as soon as the kernel has detached a FUSE mount, while its server still writes back
+   * and closes the journal, holding the device: {@code umount DIR && fsck.gfsj DEV} must work.
+   */
+  private static FileSystemReader openAfterAnyEndingMount(String spec, DeviceOptions options,
+      PrintWriter err) throws IOException {
+    long deadline = System.nanoTime() + ENDING_MOUNT_WAIT.toNanos();
+    String source = spec.contains("://") ? spec
+        : Path.of(spec).toAbsolutePath().normalize().toString();
+    boolean said = false;
+    while (true) {
+      try {
+        return FileSystemReader.open(spec, options);
+      } catch (BlockDeviceException e) {
+        boolean heldByAnother = e.getMessage().contains("in use");
+        if (!heldByAnother || MountTable.isGfsjSource(source)
+            || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        if (!said) {
+          err.println("fsck.gfsj: " + spec + " is unmounted but still held, by the server of"
+              + " its last mount writing back; waiting up to " + ENDING_MOUNT_WAIT.toSeconds()
+              + " s for it");
+          err.flush();
+          said = true;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
   public static Result run(FileSystemReader fs, boolean repair, boolean verbose,
-      PrintWriter out)
-      throws IOException {
+      PrintWriter out) throws IOException {
+    return run(fs, repair, verbose, out, Progress.NONE);
+  }
+
+  public static Result run(FileSystemReader fs, boolean repair, boolean verbose,
+      PrintWriter out, Progress progress) throws IOException {
     if (fs.superBlock().blockCount() > Integer.MAX_VALUE) {
       // the passes keep a bit per block in a BitSet, indexed by int
       throw new IOException(fs.device().name() + " has " + fs.superBlock().blockCount()
           + " blocks; this fsck.gfsj checks at most " + Integer.MAX_VALUE + " (8 TiB at 4 KiB)");
     }
-    Findings findings = new Findings(out, repair, verbose);
+    Findings findings = new Findings(out, repair, verbose, progress);
     MetadataRepairs repairs = new MetadataRepairs(fs);
     findings.say("Checking journals");
     JournalPass.run(fs, findings);
@@ -75,6 +129,7 @@ public final class Fsck {
     LinkCountPass.run(walk.links, findings, repairs);
     findings.say("Pass 4: Checking block bitmaps and group summary information");
     new BitmapPass(fs, findings, repairs, walk).run(groups);
+    progress.finish();
     if (repair && findings.fixed() > 0) {
       fs.device().flush();
     }

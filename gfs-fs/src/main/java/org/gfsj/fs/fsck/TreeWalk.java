@@ -28,7 +28,7 @@ import org.gfsj.fs.format.MetadataType;
 final class TreeWalk {
   private static final int EXTENT_COUNT = 24;
   private static final int EXTENT_BLOCK_HEADER = 32;
-  private static final int PROGRESS_EVERY = 10_000;
+  private static final int PROGRESS_EVERY = 1024;
 
   private final FileSystemReader fs;
   private final Groups groups;
@@ -106,7 +106,7 @@ final class TreeWalk {
     links.put(address, new int[] {d.nlink(), 0});
     // a counter, not BitSet.cardinality(): that scans the whole set, once per inode
     if (++visited % PROGRESS_EVERY == 0) {
-      findings.say("  " + visited + " inodes checked");
+      findings.progress("Pass 2", "inodes", visited, 0);
     }
     claimBlocks(d);
     return d;

@@ -37,6 +37,17 @@ public final class MountTable {
     return at(dir).filter(m -> m.type().equals("fuse.gfsj")).isPresent();
   }
 
+  /** Whether a GFSJ FUSE mount of {@code source} (the device as mount.gfsj names it) is listed. */
+  public static boolean isGfsjSource(String source) throws IOException {
+    for (String line : Files.readAllLines(MOUNTS)) {
+      String[] f = line.split(" ");
+      if (f.length >= 3 && f[2].equals("fuse.gfsj") && unescape(f[0]).equals(source)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Waits until {@code condition} holds; false if {@code timeout} passed first. */
   public static boolean await(BooleanSupplier condition, Duration timeout)
       throws InterruptedException {

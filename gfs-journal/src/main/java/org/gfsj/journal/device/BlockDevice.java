@@ -35,6 +35,17 @@ public interface BlockDevice extends Closeable {
   /** Reads {@code dst.remaining() / blockSize()} blocks starting at {@code block}. */
   void read(long block, ByteBuffer dst) throws IOException;
 
+  /**
+   * Takes this host's lock on journal slot {@code slot} for as long as the device stays open, so
+   * that two mounts on one host never write one journal. Returns false when another open device
+   * on this host (in another process or in this one) holds it. Devices that no host lock covers
+   * (an NBD export reached from many hosts, memory) grant every slot: in a cluster, lockd keeps
+   * the nodes' journals apart.
+   */
+  default boolean lockJournalSlot(int slot) throws IOException {
+    return true;
+  }
+
   /** Writes {@code src.remaining() / blockSize()} blocks starting at {@code block}. */
   default void write(long block, ByteBuffer src) throws IOException {
     write(block, src, WriteMode.NORMAL);

@@ -25,6 +25,12 @@ import java.util.List;
  */
 public final class PathBlockDevice implements BlockDevice {
   private static final int STAGING_CHUNK = 1 << 20;
+  /**
+   * The byte offset of journal slot 0's lock; slot N's is the byte at {@code SLOT_LOCKS + N}. Far
+   * past the end of any device, and outside the shared host lock's range, so that a mount holds
+   * both; mkfs's and fsck's exclusive lock covers it, so they still refuse a mounted device.
+   */
+  static final long SLOT_LOCKS = 1L << 62;
 
   private final Path path;
   private final int blockSize;
@@ -32,6 +38,7 @@ public final class PathBlockDevice implements BlockDevice {
   private final FileChannel channel;
   private final FileChannel dsyncChannel;
   private final FileLock hostLock;
+  private final List<FileLock> slotLocks = new ArrayList<>();
   private final AlignedBuffers staging;
 
   private PathBlockDevice(
@@ -117,7 +124,7 @@ public final class PathBlockDevice implements BlockDevice {
     }
     boolean shared = options.lock() == DeviceOptions.HostLock.SHARED;
     try {
-      FileLock lock = channel.tryLock(0, Long.MAX_VALUE, shared);
+      FileLock lock = channel.tryLock(0, shared ? SLOT_LOCKS : Long.MAX_VALUE, shared);
       if (lock == null) {
         throw new BlockDeviceException(name, shared
             ? "is opened exclusively by another process on this host (mkfs or fsck running?)"
@@ -129,6 +136,24 @@ public final class PathBlockDevice implements BlockDevice {
         return null; // this process already holds a lock on it: another node of the same test JVM
       }
       throw new BlockDeviceException(name, "is already open in this process", e);
+    }
+  }
+
+  /**
+   * An exclusive fcntl lock on the slot's byte: the kernel drops it when this process ends, even
+   * by kill -9, so a crashed mount never leaves its slot taken.
+   */
+  @Override
+  public synchronized boolean lockJournalSlot(int slot) throws IOException {
+    try {
+      FileLock lock = channel.tryLock(SLOT_LOCKS + slot, 1, false);
+      if (lock == null) {
+        return false;
+      }
+      slotLocks.add(lock);
+      return true;
+    } catch (OverlappingFileLockException e) {
+      return false; // held in this process: another mount of the same test JVM
     }
   }
 
@@ -254,6 +279,14 @@ public final class PathBlockDevice implements BlockDevice {
   @Override
   public void close() throws IOException {
     try {
+      synchronized (this) {
+        for (FileLock l : slotLocks) {
+          if (l.isValid()) {
+            l.release();
+          }
+        }
+        slotLocks.clear();
+      }
       if (hostLock != null && hostLock.isValid()) {
         hostLock.release();
       }

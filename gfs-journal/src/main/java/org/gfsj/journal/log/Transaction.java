@@ -72,10 +72,15 @@ public final class Transaction {
 
   /** How many log blocks this transaction takes: descriptors, images, revoke blocks, commit. */
   int logBlocks(int blockSize) {
+    return logBlocks(images.size(), revokes.size(), blockSize);
+  }
+
+  /** How many log blocks a transaction of {@code images} images and {@code revokes} revokes takes. */
+  public static int logBlocks(int images, int revokes, int blockSize) {
     int perDescriptor = LogLayout.descriptorCapacity(blockSize);
     int perRevoke = LogLayout.revokeCapacity(blockSize);
-    int descriptors = (images.size() + perDescriptor - 1) / perDescriptor;
-    int revokeBlocks = (revokes.size() + perRevoke - 1) / perRevoke;
-    return descriptors + images.size() + revokeBlocks + 1;
+    int descriptors = (images + perDescriptor - 1) / perDescriptor;
+    int revokeBlocks = (revokes + perRevoke - 1) / perRevoke;
+    return descriptors + images + revokeBlocks + 1;
   }
 }

@@ -3,6 +3,7 @@ package org.gfsj.tools.fs;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.gfsj.fs.fsck.Fsck;
+import org.gfsj.fs.fsck.Progress;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -47,6 +48,10 @@ public final class FsckCommand implements Callable<Integer> {
   @Option(names = "-v", description = "Verbose: also say what was checked and found sound.")
   boolean verbose;
 
+  @Option(names = "-q", description = "Quiet: no progress display (it is shown only on a"
+      + " terminal anyway).")
+  boolean quiet;
+
   @Parameters(paramLabel = "DEVICE",
       description = "A block device, an image file or nbd://host[:port]/export.")
   String device;
@@ -60,7 +65,10 @@ public final class FsckCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     boolean repair = mode != null && (mode.yes || mode.preen);
-    int exit = Fsck.check(device, repair, verbose, out, err);
+    // a \r-rewritten line belongs on a terminal only, not in logs and pipes
+    Progress progress = quiet || System.console() == null ? Progress.NONE
+        : new TerminalProgress(out);
+    int exit = Fsck.check(device, repair, verbose, out, err, progress);
     out.flush();
     err.flush();
     return exit;

@@ -48,6 +48,13 @@ class FsckCommandTest {
   }
 
   @Test
+  void outputThatIsNoTerminalCarriesNoProgressLine() throws Exception {
+    Run r = run(new FsckCommand(), "-n", filesystem());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(!r.out().contains("\r") && !r.out().contains("checked"), r.out());
+  }
+
+  @Test
   void usageErrorsExitSixteen() throws Exception {
     String img = filesystem();
     assertEquals(16, run(new FsckCommand(), "-n", "-y", img).code());
