@@ -151,7 +151,9 @@ public final class GfsMount implements Vfs {
     }
     // a read-only mount writes no journal: it only checks that its slot needs no replay
     this.slot = options.readOnly() ? Math.max(0, options.journal())
-        : JournalSlots.take(device, options.journal(), jindex.size());
+        : module instanceof NolockModule
+            ? JournalSlots.takeAll(device, options.journal(), jindex.size())
+            : JournalSlots.take(device, options.journal(), jindex.size());
     JournalRegion region = reader.journal(jindex.get(slot));
     this.cache = new BufferCache(device, CACHE_BLOCKS, this::withdraw);
     this.transactions = new Transactions(cache, this::withdraw);

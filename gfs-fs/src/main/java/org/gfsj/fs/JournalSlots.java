@@ -30,4 +30,20 @@ final class JournalSlots {
     throw new IOException(device.name() + ": all " + slots + " journal(s) are in use by mounts"
         + " of this filesystem on this host; unmount one, or add a journal with gfs-tool jadd");
   }
+
+  /**
+   * For a nolock mount, which must be the only one writing: locks every slot, so that no other
+   * mount of the device on this host can write beside it (nothing would keep their caches
+   * coherent), and writes slot {@code wanted} (negative: slot 0).
+   */
+  static int takeAll(BlockDevice device, int wanted, int slots) throws IOException {
+    for (int s = 0; s < slots; s++) {
+      if (!device.lockJournalSlot(s)) {
+        throw new IOException(device.name() + ": another mount of this filesystem on this host"
+            + " holds journal " + s + "; with lockproto=nolock only one mount may write (as with"
+            + " GFS2's lock_nolock): unmount the other, or mount read-only (-o ro)");
+      }
+    }
+    return Math.max(0, wanted);
+  }
 }
