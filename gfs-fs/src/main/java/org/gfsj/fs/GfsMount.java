@@ -190,6 +190,7 @@ public final class GfsMount implements Vfs {
           log.info("{}: freeing inode {}, unlinked while open when the last mount ended",
               device.name(), ino);
           xattrs.freeAll(in, tx);
+          directory(in).freeLeaves(tx, allocator);
           contents.freeAll(in, tx);
           synchronized (inodes) {
             inodes.remove(ino);
@@ -498,7 +499,7 @@ public final class GfsMount implements Vfs {
   /** Makes a new inode named {@code name} in {@code d}; the caller checked with checkNew. */
   private Inode makeInode(Inode d, String name, int mode, Caller caller, FsTransaction tx)
       throws IOException {
-    allocator.reserve(4);
+    allocator.reserve(4 + directory(d).blocksToAdd(name));
     long[] generation = new long[1];
     Allocator.Run r = allocator.dinode(tx, d.ino() + 1, generation);
     int gid = caller.gid();
@@ -618,7 +619,7 @@ public final class GfsMount implements Vfs {
         throw new FsException(Errno.EMLINK, "inode " + ino + " has " + in.nlink + " links");
       }
       checkNew(d, name, caller);
-      allocator.reserve(3);
+      allocator.reserve(3 + directory(d).blocksToAdd(name));
       directory(d).add(name, ino, in.type(), tx, allocator);
       d.touchMtime();
       in.nlink++;
@@ -710,6 +711,7 @@ public final class GfsMount implements Vfs {
       return;
     }
     xattrs.freeAll(in, tx);
+    directory(in).freeLeaves(tx, allocator);
     contents.freeAll(in, tx);
     synchronized (inodes) {
       inodes.remove(in.ino());
@@ -797,7 +799,7 @@ public final class GfsMount implements Vfs {
           throw new FsException(Errno.ENOTEMPTY, "directory '" + toName + "' is not empty");
         }
       }
-      allocator.reserve(3);
+      allocator.reserve(3 + (dst == null ? directory(td).blocksToAdd(toName) : 0));
       if (dst != null) {
         directory(td).replace(toName, src.ino(), src.type(), tx);
       } else {
@@ -1110,6 +1112,7 @@ public final class GfsMount implements Vfs {
       in.openCount--;
       if (in.openCount == 0 && in.nlink == 0) {
         xattrs.freeAll(in, tx);
+        directory(in).freeLeaves(tx, allocator);
         contents.freeAll(in, tx);
         synchronized (inodes) {
           inodes.remove(ino);
