@@ -10,6 +10,8 @@ import org.gfsj.fs.format.DirectoryEntry;
 import org.gfsj.fs.format.DirectoryRecords;
 import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.NameHash;
+import org.gfsj.fs.vfs.Errno;
+import org.gfsj.fs.vfs.FsException;
 
 /**
  * A directory's entries (GFS2's dir.c): what the mount calls to look up, add, remove and list.
@@ -60,6 +62,20 @@ final class Directory {
         position(name, DirectoryRecords.hash(area, at)));
   }
 
+  /**
+   * The hash value a new entry {@code name} stores: its hash, unless an entry in {@code areas}
+   * (every area that holds its hash prefix) stores that already ({@link NameHash#unique}).
+   */
+  static int value(String name, int hash, List<ByteBuffer> areas) throws FsException {
+    long v = NameHash.unique(hash, x -> areas.stream()
+        .anyMatch(a -> DirectoryRecords.holdsValue(a, x)));
+    if (v == NameHash.NONE_FREE) {
+      throw new FsException(Errno.ENOSPC, "no hash value left for '" + name + "': 65,536 names"
+          + " in this directory share its hash's top 16 bits");
+    }
+    return (int) v;
+  }
+
   private boolean isHashed() {
     return (dir.flags & org.gfsj.fs.format.Dinode.FLAG_HASHED) != 0;
   }
@@ -106,6 +122,7 @@ final class Directory {
     byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
     int need = DirectoryRecords.need(bytes.length);
     ByteBuffer area = stuffed();
+    value(name, NameHash.of(bytes), List.of(area));
     if (DirectoryRecords.room(area, need) >= 0) {
       return 0;
     }
@@ -132,7 +149,7 @@ final class Directory {
       hashed().add(name, ino, type, tx, allocator);
       return;
     }
-    int value = NameHash.unique(NameHash.of(bytes), v -> DirectoryRecords.holdsValue(area, v));
+    int value = value(name, NameHash.of(bytes), List.of(area));
     DirectoryRecords.insert(area, at, ino, value, bytes, type);
     dir.entries++;
   }

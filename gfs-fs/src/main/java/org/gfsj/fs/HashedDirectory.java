@@ -102,9 +102,7 @@ final class HashedDirectory {
     int hash = NameHash.of(bytes);
     int need = DirectoryRecords.need(bytes.length);
     List<Leaf> chain = chain(hash);
-    List<Leaf> holders = chain;
-    int value = NameHash.unique(hash, v -> holders.stream()
-        .anyMatch(l -> DirectoryRecords.holdsValue(l.area, v)));
+    int value = Directory.value(name, hash, chain.stream().map(l -> l.area).toList());
     while (true) {
       for (Leaf l : chain) {
         int at = DirectoryRecords.room(l.area, need);
@@ -185,6 +183,7 @@ final class HashedDirectory {
     int hash = NameHash.of(bytes);
     int need = DirectoryRecords.need(bytes.length);
     List<Leaf> chain = chain(hash);
+    Directory.value(name, hash, chain.stream().map(l -> l.area).toList());
     for (Leaf l : chain) {
       if (DirectoryRecords.room(l.area, need) >= 0) {
         return 0;

@@ -63,7 +63,11 @@ public record DirectoryEntry(String name, long inode, FileType type, int hash) {
     Set<Integer> taken = new HashSet<>();
     List<DirectoryEntry> unique = new ArrayList<>();
     for (DirectoryEntry e : entries) {
-      int v = NameHash.unique(NameHash.of(e.name), taken::contains);
+      long free = NameHash.unique(NameHash.of(e.name), taken::contains);
+      if (free == NameHash.NONE_FREE) {
+        throw new IllegalArgumentException("no hash value left for '" + e.name + "'");
+      }
+      int v = (int) free;
       taken.add(v);
       unique.add(new DirectoryEntry(e.name, e.inode, e.type, v));
     }

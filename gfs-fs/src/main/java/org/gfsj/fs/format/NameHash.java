@@ -21,6 +21,8 @@ public final class NameHash {
   /** The bits of a hash that choose its leaf; the rest may be bumped to make the value unique. */
   public static final int PREFIX_BITS = 16;
   private static final int SUFFIX_MASK = (1 << (32 - PREFIX_BITS)) - 1;
+  /** What {@link #unique} answers when a prefix has no value left. */
+  public static final long NONE_FREE = -1;
 
   private NameHash() {}
 
@@ -43,10 +45,10 @@ public final class NameHash {
    * The value to store for a name hashing to {@code hash}: the hash, or the next value with the
    * same prefix that {@code taken} does not hold.
    *
-   * @throws IllegalStateException when every value of the prefix is taken (65,536 names whose
-   *     hashes share their top 16 bits: only names chosen to collide do that)
+   * @return the value, or {@link #NONE_FREE} when every value of the prefix is taken (65,536
+   *     names whose hashes share their top 16 bits: only names chosen to collide do that)
    */
-  public static int unique(int hash, IntPredicate taken) {
+  public static long unique(int hash, IntPredicate taken) {
     int prefix = hash & ~SUFFIX_MASK;
     for (int k = 0; k <= SUFFIX_MASK; k++) {
       int v = prefix | ((hash + k) & SUFFIX_MASK);
@@ -54,7 +56,6 @@ public final class NameHash {
         return v;
       }
     }
-    throw new IllegalStateException("every hash value of prefix 0x"
-        + Integer.toHexString(prefix >>> (32 - PREFIX_BITS)) + " is taken");
+    return NONE_FREE;
   }
 }
