@@ -6,9 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.DirectoryEntry;
+import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.DirectoryRecords;
 import org.gfsj.fs.format.FileType;
+import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.NameHash;
 import org.gfsj.fs.vfs.Errno;
 import org.gfsj.fs.vfs.FsException;
@@ -77,7 +80,7 @@ final class Directory {
   }
 
   private boolean isHashed() {
-    return (dir.flags & org.gfsj.fs.format.Dinode.FLAG_HASHED) != 0;
+    return (dir.flags & Dinode.FLAG_HASHED) != 0;
   }
 
   private HashedDirectory hashed() {
@@ -129,9 +132,9 @@ final class Directory {
     List<DirectoryEntry> entries = DirectoryEntry.readLinear(area, dir.ino());
     int bs = cache.blockSize();
     boolean fits = DirectoryEntry.linearSize(entries) + need
-        <= org.gfsj.fs.format.DirectoryLeaf.areaSize(bs);
+        <= DirectoryLeaf.areaSize(bs);
     return 1 + (fits ? 0 : HashedDirectory.splitCost(entries, NameHash.of(bytes), need, 0,
-        org.gfsj.fs.format.HashTableBlock.stuffedDepth(bs), false, bs));
+        HashTableBlock.stuffedDepth(bs), false, bs));
   }
 
   /** Adds {@code name}; the caller checked it is not there and reserved {@link #blocksToAdd}. */

@@ -2,6 +2,7 @@ package org.gfsj.fs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.Extent;
@@ -39,7 +40,7 @@ final class DirectoryHashTable {
   void create(long leaf) {
     int d = HashTableBlock.stuffedDepth(bs);
     ByteBuffer area = ByteBuffer.wrap(dir.stuffed);
-    java.util.Arrays.fill(dir.stuffed, (byte) 0);
+    Arrays.fill(dir.stuffed, (byte) 0);
     for (int i = 0; i < 1 << d; i++) {
       area.putLong(8 * i, leaf);
     }

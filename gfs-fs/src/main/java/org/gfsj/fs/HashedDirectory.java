@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.gfsj.fs.format.CorruptMetadataException;
+import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.DirectoryEntry;
 import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.DirectoryRecords;
@@ -54,7 +55,7 @@ final class HashedDirectory {
     Leaf leaf = newLeaf(0, dir.ino() + 1, tx, allocator);
     DirectoryRecords.writeCompact(leaf.area, entries);
     leaf.entries(entries.size());
-    dir.flags |= org.gfsj.fs.format.Dinode.FLAG_HASHED;
+    dir.flags |= Dinode.FLAG_HASHED;
     table.create(leaf.address);
   }
 

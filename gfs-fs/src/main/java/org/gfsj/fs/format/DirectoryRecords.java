@@ -1,6 +1,7 @@
 package org.gfsj.fs.format;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -53,7 +54,7 @@ public final class DirectoryRecords {
   }
 
   public static String name(ByteBuffer area, int at) {
-    return new String(nameBytes(area, at), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(nameBytes(area, at), StandardCharsets.UTF_8);
   }
 
   /** The first record at or after {@code at} that holds an entry, or -1. */
@@ -190,7 +191,7 @@ public final class DirectoryRecords {
     int at = 0;
     for (int i = 0; i < entries.size(); i++) {
       DirectoryEntry e = entries.get(i);
-      byte[] name = e.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
       int len = i == entries.size() - 1 ? area.capacity() - at : e.recordLength();
       write(area, at, e.inode(), e.hash(), len, name, e.type());
       at += len;
