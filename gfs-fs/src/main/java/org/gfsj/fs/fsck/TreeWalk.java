@@ -8,6 +8,7 @@ import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -235,7 +236,6 @@ final class TreeWalk {
     private final long parent;
     private final Set<Integer> values;
     private final Deque<Pending> todo;
-    private final Set<Long> leavesSeen = new HashSet<>();
 
     HashedDirectoryCheck(Dinode d, ByteBuffer dinodeBlock, long parent, Set<Integer> values,
         Deque<Pending> todo) {
@@ -246,6 +246,12 @@ final class TreeWalk {
       this.todo = todo;
     }
 
+    /**
+     * Walks the distinct leaves in table order. A run of pointers that disagrees with its leaf's
+     * depth is reported, not followed blindly: every leaf the table names is still read, so that
+     * the entries of a directory with a damaged table stay reachable and pass 4 frees none of
+     * their inodes.
+     */
     void run() throws IOException {
       long dir = d.address();
       long[] table = fs.hashTable(d, dinodeBlock);
@@ -258,37 +264,21 @@ final class TreeWalk {
               + HashTableBlock.blocks(depth, bs));
         }
       }
+      Map<Long, Integer> firstIndex = new LinkedHashMap<>();
+      for (int i = 0; i < table.length; i++) {
+        firstIndex.putIfAbsent(table[i], i);
+      }
       long leaves = 0;
-      int i = 0;
-      while (i < table.length) {
-        long first = table[i];
+      for (Map.Entry<Long, Integer> run : firstIndex.entrySet()) {
+        long first = run.getKey();
+        int i = run.getValue();
         List<Long> chain = fs.leafChain(first, dir);
         int ld = DirectoryLeaf.depth(fs.block(first));
-        if (ld > depth) {
-          throw new CorruptMetadataException(first, "directory leaf has depth " + ld
-              + ", deeper than its directory's table (" + depth + ")");
-        }
-        int span = 1 << (depth - ld);
-        if (i % span != 0) {
-          throw new CorruptMetadataException(first, "directory leaf of depth " + ld
-              + " is first named by table pointer " + i + ", not by a multiple of " + span);
-        }
-        for (int j = i; j < i + span; j++) {
-          if (table[j] != first) {
-            throw new CorruptMetadataException(dir, "hash table pointers " + i + ".."
-                + (i + span - 1) + " should all name leaf " + first + " (depth " + ld
-                + "), but pointer " + j + " names " + table[j]);
-          }
-        }
-        if (!leavesSeen.add(first)) {
-          throw new CorruptMetadataException(first, "directory leaf is named by two separate"
-              + " ranges of the hash table");
-        }
+        boolean sound = runIsSound(table, depth, first, i, ld);
         for (long leaf : chain) {
           leaves += claim(d, leaf, 1, "directory leaf");
-          checkLeaf(leaf, table, depth, i, span, ld);
+          checkLeaf(leaf, table, depth, i, sound ? ld : -1);
         }
-        i += span;
       }
       Long counted = pendingBlockCounts.remove(dir);
       if (counted != null) {
@@ -296,10 +286,45 @@ final class TreeWalk {
       }
     }
 
-    /** Checks leaf {@code leaf} of depth {@code ld}, named by table pointers i .. i + span - 1. */
-    private void checkLeaf(long leaf, long[] table, int depth, int i, int span, int ld)
+    /**
+     * Whether leaf {@code first}, of depth {@code ld} and first named by pointer {@code i}, is
+     * named by exactly the aligned run of {@code 2^(depth - ld)} pointers its depth gives it.
+     */
+    private boolean runIsSound(long[] table, int depth, long first, int i, int ld) {
+      String where = "directory " + d.address() + ": ";
+      String advice = "left as it is; copy the directory's files to a new directory (a listing"
+          + " shows them all) and remove it";
+      if (ld > depth) {
+        findings.left(where + "leaf " + first + " has depth " + ld + ", deeper than the hash"
+            + " table (" + depth + ")", advice);
+        return false;
+      }
+      int span = 1 << (depth - ld);
+      int start = i & ~(span - 1);
+      for (int j = start; j < start + span; j++) {
+        if (table[j] != first) {
+          findings.left(where + "hash table pointers " + start + ".." + (start + span - 1)
+              + " should all name leaf " + first + " (depth " + ld + "), but pointer " + j
+              + " names " + table[j], advice);
+          return false;
+        }
+      }
+      for (int j = start + span; j < table.length; j++) {
+        if (table[j] == first) {
+          findings.left(where + "leaf " + first + " (depth " + ld + ") is named by pointers "
+              + start + ".." + (start + span - 1) + " and again by pointer " + j, advice);
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Checks leaf {@code leaf} of depth {@code ld}, first named by table pointer {@code i}; with
+     * {@code ld} -1 (its run of pointers is damaged) its entries are counted but not placed.
+     */
+    private void checkLeaf(long leaf, long[] table, int depth, int i, int ld)
         throws IOException {
-      int prefix = i >>> (depth - ld);
       ByteBuffer l = fs.block(leaf);
       List<DirectoryEntry> entries = DirectoryEntry.readLinear(DirectoryLeaf.area(l), leaf);
       if (DirectoryLeaf.entries(l) != entries.size()) {
@@ -314,7 +339,7 @@ final class TreeWalk {
       }
       List<DirectoryEntry> placed = new ArrayList<>();
       for (DirectoryEntry e : entries) {
-        if (HashTableBlock.index(e.hash(), ld) == prefix) {
+        if (ld < 0 || HashTableBlock.index(e.hash(), ld) == i >>> (depth - ld)) {
           placed.add(e);
           continue;
         }

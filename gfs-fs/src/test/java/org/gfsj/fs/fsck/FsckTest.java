@@ -1,6 +1,7 @@
 package org.gfsj.fs.fsck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -192,9 +193,14 @@ class FsckTest {
     int last = l.table().length - 1;
     long other = l.table()[last] == l.first() ? l.second() : l.first();
     editBlock(dev, many, b -> b.putLong(Dinode.DATA_OFFSET + 8 * last, other));
-    Run r = fsck(dev, false);
-    assertEquals(4, r.exit(), r.output());
-    assertTrue(r.output().contains("pointer " + last + " names " + other), r.output());
+    for (boolean repair : new boolean[] {false, true}) {
+      Run r = fsck(dev, repair);
+      assertEquals(4, r.exit(), r.output());
+      assertTrue(r.output().contains("pointer " + last + " names " + other), r.output());
+      // every leaf is still read: no entry of the directory is lost, no inode freed
+      assertFalse(r.output().contains("unreachable"), r.output());
+      assertFalse(r.output().contains("link count"), r.output());
+    }
   }
 
   @Test
