@@ -10,9 +10,14 @@ import org.gfsj.fs.format.Bitmap;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.DirectoryEntry;
+import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.FileType;
+import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.JournalIndexEntry;
+import org.gfsj.fs.format.MetadataHeader;
+import org.gfsj.fs.format.MetadataType;
+import org.gfsj.fs.format.NameHash;
 import org.gfsj.fs.format.ResourceGroupHeader;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
 import org.gfsj.fs.format.StatfsChange;
@@ -28,6 +33,8 @@ import org.gfsj.journal.log.JournalRegion;
  * Every corrupt block is reported with the device's name in front.
  */
 public final class FileSystemReader implements Closeable {
+  private static final int EXTENT_COUNT = 24;
+  private static final int EXTENT_BLOCK_HEADER = 32;
   private final BlockDevice device;
   private final SuperBlock superBlock;
 
@@ -116,24 +123,160 @@ public final class FileSystemReader implements Closeable {
     }
   }
 
-  /** The entries of a stuffed directory, "." and ".." included. */
+  /** The entries of a directory, stuffed or hashed, "." and ".." included. */
   public List<DirectoryEntry> directory(long address) throws IOException {
     ByteBuffer b = block(address);
     try {
-      Dinode d = Dinode.decode(b, address);
-      if (d.type() != FileType.DIRECTORY || d.height() != 0) {
-        throw new CorruptMetadataException(address, "expected a stuffed directory, found mode 0"
-            + Integer.toOctalString(d.mode()) + " of height " + d.height());
+      Dinode d = directoryDinode(b, address);
+      if (!d.isHashedDirectory()) {
+        return DirectoryEntry.readLinear(Dinode.dataArea(b), address);
       }
-      return DirectoryEntry.readLinear(Dinode.dataArea(b), address);
+      List<DirectoryEntry> entries = new ArrayList<>();
+      long[] table = hashTable(d, b);
+      int i = 0;
+      while (i < table.length) {
+        int depth = -1;
+        for (long leaf : leafChain(table[i], address)) {
+          ByteBuffer l = block(leaf);
+          depth = depth < 0 ? DirectoryLeaf.depth(l) : depth;
+          entries.addAll(DirectoryEntry.readLinear(DirectoryLeaf.area(l), leaf));
+        }
+        int tableDepth = Integer.numberOfTrailingZeros(table.length);
+        if (depth > tableDepth) {
+          throw new CorruptMetadataException(table[i], "directory leaf has depth " + depth
+              + ", deeper than its table (" + tableDepth + ")");
+        }
+        int span = 1 << (tableDepth - depth);
+        i = (i & ~(span - 1)) + span;
+      }
+      return entries;
     } catch (CorruptMetadataException e) {
       throw e.on(device.name());
     }
   }
 
-  /** The inode that {@code name} in directory {@code dir} names. */
+  private static Dinode directoryDinode(ByteBuffer b, long address)
+      throws CorruptMetadataException {
+    Dinode d = Dinode.decode(b, address);
+    if (d.type() != FileType.DIRECTORY) {
+      throw new CorruptMetadataException(address, "expected a directory, found mode 0"
+          + Integer.toOctalString(d.mode()));
+    }
+    return d;
+  }
+
+  /**
+   * The leaf pointers of hashed directory {@code d}, whose dinode block is {@code b}: from its
+   * data area, or from the table blocks its extents map.
+   */
+  public long[] hashTable(Dinode d, ByteBuffer b) throws IOException {
+    int depth = HashTableBlock.depthOfSize(d.size());
+    int bs = superBlock.blockSize();
+    if (depth < 0 || (d.height() == 0 && d.size() > Dinode.dataAreaSize(bs))) {
+      throw new CorruptMetadataException(d.address(), "hashed directory has size " + d.size()
+          + ", which is no hash table's size");
+    }
+    long[] table = new long[1 << depth];
+    if (d.height() == 0) {
+      ByteBuffer area = Dinode.dataArea(b);
+      for (int i = 0; i < table.length; i++) {
+        table[i] = area.getLong(8 * i);
+      }
+      return table;
+    }
+    List<Long> blocks = mappedBlocks(d, b);
+    int per = HashTableBlock.perBlock(bs);
+    if (blocks.size() < HashTableBlock.blocks(depth, bs)) {
+      throw new CorruptMetadataException(d.address(), "hashed directory of depth " + depth
+          + " maps " + blocks.size() + " table blocks, fewer than the "
+          + HashTableBlock.blocks(depth, bs) + " it needs");
+    }
+    for (int k = 0; k * per < table.length; k++) {
+      ByteBuffer tb = block(blocks.get(k));
+      HashTableBlock.check(tb, blocks.get(k));
+      for (int j = 0; j < per && k * per + j < table.length; j++) {
+        table[k * per + j] = HashTableBlock.pointer(tb, j);
+      }
+    }
+    return table;
+  }
+
+  /** The device blocks of a mapped (height 1 or 2) file, in file order, holes left out. */
+  public List<Long> mappedBlocks(Dinode d, ByteBuffer b) throws IOException {
+    List<Long> out = new ArrayList<>();
+    for (Extent e : d.decodeExtents(b)) {
+      if (d.height() == 1) {
+        addRun(out, e);
+      } else {
+        ByteBuffer x = block(e.physical());
+        MetadataHeader.check(x, MetadataType.EXTENT_BLOCK, e.physical());
+        int n = x.getInt(EXTENT_COUNT);
+        if (n < 1 || EXTENT_BLOCK_HEADER + (long) n * Extent.SIZE > x.capacity()) {
+          throw new CorruptMetadataException(e.physical(), "extent block claims " + n
+              + " extents");
+        }
+        for (int i = 0; i < n; i++) {
+          addRun(out, Extent.decode(x, EXTENT_BLOCK_HEADER + i * Extent.SIZE, e.physical()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void addRun(List<Long> out, Extent e) {
+    for (int i = 0; i < e.length(); i++) {
+      out.add(e.physical() + i);
+    }
+  }
+
+  /** Leaf {@code first} and the leaves chained after it, each checked, for directory {@code dir}. */
+  public List<Long> leafChain(long first, long dir) throws IOException {
+    List<Long> chain = new ArrayList<>();
+    for (long a = first; a != 0; ) {
+      ByteBuffer l = block(a);
+      DirectoryLeaf.check(l, a);
+      if (DirectoryLeaf.owner(l) != dir) {
+        throw new CorruptMetadataException(a, "directory leaf belongs to inode "
+            + DirectoryLeaf.owner(l) + ", but directory " + dir + " points at it");
+      }
+      chain.add(a);
+      if (chain.size() > 1 && DirectoryLeaf.depth(l) != HashTableBlock.MAX_DEPTH) {
+        throw new CorruptMetadataException(a, "chained directory leaf has depth "
+            + DirectoryLeaf.depth(l) + "; only leaves of depth " + HashTableBlock.MAX_DEPTH
+            + " chain");
+      }
+      if (chain.size() > superBlock.blockCount()) {
+        throw new CorruptMetadataException(a, "the leaf chain of directory " + dir + " loops");
+      }
+      a = DirectoryLeaf.next(l);
+    }
+    return chain;
+  }
+
+  /**
+   * The inode that {@code name} in directory {@code dir} names; in a hashed directory this reads
+   * one table block and one leaf chain.
+   */
   public long lookup(long dir, String name) throws IOException {
-    for (DirectoryEntry e : directory(dir)) {
+    ByteBuffer b = block(dir);
+    List<DirectoryEntry> candidates;
+    try {
+      Dinode d = directoryDinode(b, dir);
+      if (d.isHashedDirectory()) {
+        long[] table = hashTable(d, b);
+        int i = HashTableBlock.index(NameHash.of(name),
+            Integer.numberOfTrailingZeros(table.length));
+        candidates = new ArrayList<>();
+        for (long leaf : leafChain(table[i], dir)) {
+          candidates.addAll(DirectoryEntry.readLinear(DirectoryLeaf.area(block(leaf)), leaf));
+        }
+      } else {
+        candidates = DirectoryEntry.readLinear(Dinode.dataArea(b), dir);
+      }
+    } catch (CorruptMetadataException e) {
+      throw e.on(device.name());
+    }
+    for (DirectoryEntry e : candidates) {
       if (e.name().equals(name)) {
         return e.inode();
       }

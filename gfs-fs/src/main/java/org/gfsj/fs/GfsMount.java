@@ -231,6 +231,7 @@ public final class GfsMount implements Vfs {
   /** Frees every block of unlinked {@code in} inside {@code tx}. */
   private void freeNow(Inode in, FsTransaction tx) throws IOException {
     xattrs.freeAll(in, tx);
+    directory(in).freeLeaves(tx, allocator);
     contents.freeAll(in, tx);
     synchronized (inodes) {
       inodes.remove(in.ino());
@@ -563,7 +564,7 @@ public final class GfsMount implements Vfs {
   /** Makes a new inode named {@code name} in {@code d}; the caller checked with checkNew. */
   private Inode makeInode(Inode d, String name, int mode, Caller caller, FsTransaction tx)
       throws IOException {
-    allocator.reserve(4);
+    allocator.reserve(4 + directory(d).blocksToAdd(name));
     long[] generation = new long[1];
     Allocator.Run r = allocator.dinode(tx, d.ino() + 1, generation);
     int gid = caller.gid();
@@ -683,7 +684,7 @@ public final class GfsMount implements Vfs {
         throw new FsException(Errno.EMLINK, "inode " + ino + " has " + in.nlink + " links");
       }
       checkNew(d, name, caller);
-      allocator.reserve(3);
+      allocator.reserve(3 + directory(d).blocksToAdd(name));
       directory(d).add(name, ino, in.type(), tx, allocator);
       d.touchMtime();
       in.nlink++;
@@ -860,7 +861,7 @@ public final class GfsMount implements Vfs {
           throw new FsException(Errno.ENOTEMPTY, "directory '" + toName + "' is not empty");
         }
       }
-      allocator.reserve(3);
+      allocator.reserve(3 + (dst == null ? directory(td).blocksToAdd(toName) : 0));
       if (dst != null) {
         directory(td).replace(toName, src.ino(), src.type(), tx);
       } else {

@@ -12,7 +12,7 @@ import org.gfsj.fs.vfs.Caller;
 /**
  * An inode as the node caches it under its glock (GFS2's gfs2_inode): the dinode's fields, the
  * stuffed contents or the block map, and the node-local state no disk holds (open count, the
- * directory index). {@link #save} writes the fields back into the dinode block inside a
+ * directory's view). {@link #save} writes the fields back into the dinode block inside a
  * transaction.
  */
 final class Inode {
@@ -31,7 +31,8 @@ final class Inode {
   Timestamp atime;
   Timestamp mtime;
   Timestamp ctime;
-  final int flags;
+  /** Dinode flags; a directory gains {@link Dinode#FLAG_HASHED} when it leaves its dinode. */
+  int flags;
   final long generation;
   int major;
   int minor;
@@ -44,7 +45,7 @@ final class Inode {
   final BlockMap map = new BlockMap();
   /** Handles open on this inode on this node. */
   int openCount;
-  /** The directory's entries, indexed, while cached (directories only). */
+  /** The directory's operations, while cached (directories only). */
   Directory directory;
 
   private Inode(Dinode d, Glock glock) {

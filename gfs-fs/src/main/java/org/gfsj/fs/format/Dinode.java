@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
  *  48  u64 blocks in use, this dinode included
  *  56  u64 atime seconds      64  u64 mtime seconds      72  u64 ctime seconds
  *  80  u32 atime nanoseconds  84  u32 mtime nanoseconds  88  u32 ctime nanoseconds
- *  92  u32 flags ({@link #FLAG_SYSTEM})
+ *  92  u32 flags ({@link #FLAG_SYSTEM}, {@link #FLAG_HASHED})
  *  96  u64 generation: changes each time the block becomes a dinode again (NFS handles)
  * 104  u32 device major      108  u32 device minor   (character and block devices)
  * 112  u16 height: 0 = the data area holds the contents ("stuffed");
@@ -52,6 +52,11 @@ public record Dinode(
 
   /** A file of the hidden system tree (the master directory and what it holds). */
   public static final int FLAG_SYSTEM = 1;
+  /**
+   * A hashed directory: its data area or file holds a {@link HashTableBlock hash table} of leaf
+   * pointers, not records, and its size is the table's bytes.
+   */
+  public static final int FLAG_HASHED = 2;
   public static final int DATA_OFFSET = 192;
   /** The heights this version of the format defines. */
   public static final int MAX_HEIGHT = 2;
@@ -68,6 +73,10 @@ public record Dinode(
 
   public FileType type() {
     return FileType.ofMode(mode);
+  }
+
+  public boolean isHashedDirectory() {
+    return (flags & FLAG_HASHED) != 0;
   }
 
   /**

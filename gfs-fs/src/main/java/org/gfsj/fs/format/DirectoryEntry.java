@@ -3,24 +3,27 @@ package org.gfsj.fs.format;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.zip.CRC32C;
+import java.util.Set;
 
 /**
- * A directory entry, as GFS2's gfs2_dirent: records chained by their length, so that a deleted
- * entry's space is merged into the one before it and a stuffed directory's area is always covered
- * by the chain from its first byte to its last.
+ * A directory entry, as GFS2's gfs2_dirent: records chained by their length
+ * ({@link DirectoryRecords}), so that a deleted entry's space is merged into the one before it and
+ * an area is always covered by the chain from its first byte to its last.
  *
  * <pre>
  *  0  u64 inode number (0: a free record)
- *  8  u32 hash: CRC32C of the name's bytes (for extendible hashing and readdir cookies)
+ *  8  u32 hash: the name's CRC32C, made unique within the directory ({@link NameHash})
  * 12  u16 record length: bytes to the next record, a multiple of 8
  * 14  u8  name length, 1..255
  * 15  u8  file type, the DT_ code ({@link FileType#direntType()})
  * 16  name bytes (UTF-8), unterminated
  * </pre>
+ *
+ * @param hash the value stored in the hash field; the name's own hash for a new entry
  */
-public record DirectoryEntry(String name, long inode, FileType type) {
+public record DirectoryEntry(String name, long inode, FileType type, int hash) {
   public static final int HEADER = 16;
   public static final int MAX_NAME = 255;
 
@@ -32,20 +35,14 @@ public record DirectoryEntry(String name, long inode, FileType type) {
     }
   }
 
-  /** The hash stored with a name. */
-  public static int hash(String name) {
-    CRC32C crc = new CRC32C();
-    crc.update(name.getBytes(StandardCharsets.UTF_8));
-    return (int) crc.getValue();
+  /** A new entry, carrying its name's hash. */
+  public DirectoryEntry(String name, long inode, FileType type) {
+    this(name, inode, type, NameHash.of(name));
   }
 
   /** The smallest record that holds this entry. */
   public int recordLength() {
-    return align(HEADER + name.getBytes(StandardCharsets.UTF_8).length);
-  }
-
-  private static int align(int n) {
-    return (n + 7) & ~7;
+    return DirectoryRecords.need(name.getBytes(StandardCharsets.UTF_8).length);
   }
 
   /** How many bytes the entries take as one linear chain (the last record then takes the rest). */
@@ -54,28 +51,27 @@ public record DirectoryEntry(String name, long inode, FileType type) {
   }
 
   /**
-   * Writes {@code entries} as one linear chain covering {@code area} from index 0 to its capacity:
-   * the last record's length reaches the end, and an empty list is one free record.
+   * Writes {@code entries} as one linear chain covering {@code area} from index 0 to its capacity
+   * (the last record's length reaches the end, an empty list is one free record), each with a
+   * hash value unique among them.
    */
   public static void writeLinear(List<DirectoryEntry> entries, ByteBuffer area) {
-    int size = area.capacity();
-    if (linearSize(entries) > size || size < HEADER) {
-      throw new IllegalArgumentException(entries.size() + " entries do not fit in " + size
-          + " bytes");
+    if (linearSize(entries) > area.capacity() || area.capacity() < HEADER) {
+      throw new IllegalArgumentException(entries.size() + " entries do not fit in "
+          + area.capacity() + " bytes");
     }
-    int at = 0;
-    for (int i = 0; i < entries.size(); i++) {
-      DirectoryEntry e = entries.get(i);
-      int len = i == entries.size() - 1 ? size - at : e.recordLength();
-      byte[] name = e.name.getBytes(StandardCharsets.UTF_8);
-      area.putLong(at, e.inode).putInt(at + 8, hash(e.name)).putShort(at + 12, (short) len)
-          .put(at + 14, (byte) name.length).put(at + 15, (byte) e.type.direntType())
-          .put(at + HEADER, name);
-      at += len;
+    Set<Integer> taken = new HashSet<>();
+    List<DirectoryEntry> unique = new ArrayList<>();
+    for (DirectoryEntry e : entries) {
+      long free = NameHash.unique(NameHash.of(e.name), taken::contains);
+      if (free == NameHash.NONE_FREE) {
+        throw new IllegalArgumentException("no hash value left for '" + e.name + "'");
+      }
+      int v = (int) free;
+      taken.add(v);
+      unique.add(new DirectoryEntry(e.name, e.inode, e.type, v));
     }
-    if (entries.isEmpty()) {
-      area.putLong(0, 0).putInt(8, 0).putShort(12, (short) size).putShort(14, (short) 0);
-    }
+    DirectoryRecords.writeCompact(area, unique);
   }
 
   /**
@@ -84,37 +80,11 @@ public record DirectoryEntry(String name, long inode, FileType type) {
    */
   public static List<DirectoryEntry> readLinear(ByteBuffer area, long block)
       throws CorruptMetadataException {
+    DirectoryRecords.check(area, block);
     List<DirectoryEntry> entries = new ArrayList<>();
-    int size = area.capacity();
-    int at = 0;
-    while (at < size) {
-      int len = Short.toUnsignedInt(area.getShort(at + 12));
-      int nameLen = Byte.toUnsignedInt(area.get(at + 14));
-      if (len < HEADER || len % 8 != 0 || len > size - at) {
-        throw new CorruptMetadataException(block, "directory record at byte " + at
-            + " has an impossible length " + len);
-      }
-      long inode = area.getLong(at);
-      if (inode != 0) {
-        if (nameLen == 0 || HEADER + nameLen > len) {
-          throw new CorruptMetadataException(block, "directory record at byte " + at
-              + " has a name of " + nameLen + " bytes in a record of " + len);
-        }
-        byte[] name = new byte[nameLen];
-        area.get(at + HEADER, name);
-        String s = new String(name, StandardCharsets.UTF_8);
-        FileType type = FileType.ofDirentType(area.get(at + 15));
-        if (type == null) {
-          throw new CorruptMetadataException(block, "directory entry '" + s + "' has unknown type "
-              + area.get(at + 15));
-        }
-        if (area.getInt(at + 8) != hash(s)) {
-          throw new CorruptMetadataException(block, "directory entry '" + s
-              + "' carries the wrong hash");
-        }
-        entries.add(new DirectoryEntry(s, inode, type));
-      }
-      at += len;
+    for (int at = DirectoryRecords.nextLive(area, 0); at >= 0;
+        at = DirectoryRecords.nextLive(area, DirectoryRecords.after(area, at))) {
+      entries.add(DirectoryRecords.entry(area, at));
     }
     return entries;
   }

@@ -6,12 +6,14 @@ public enum MetadataType {
   RESOURCE_GROUP(2),
   BITMAP(3),
   DINODE(4),
-  /** A block of a directory's entries beyond what the dinode holds. */
+  /** A leaf of a hashed directory: the entries whose hashes share its prefix. */
   DIRECTORY_LEAF(5),
   /** A block of a file's extents beyond what the dinode holds (height 2). */
   EXTENT_BLOCK(6),
   /** A file's extended attributes. */
-  XATTR(7);
+  XATTR(7),
+  /** A block of a hashed directory's table of leaf pointers. */
+  DIRECTORY_HASH_TABLE(8);
 
   private final int code;
 
@@ -43,6 +45,7 @@ public enum MetadataType {
       case DIRECTORY_LEAF -> "directory leaf";
       case EXTENT_BLOCK -> "extent block";
       case XATTR -> "extended-attribute block";
+      case DIRECTORY_HASH_TABLE -> "directory hash-table block";
     };
   }
 }

@@ -33,7 +33,11 @@ public record SuperBlock(
     LockProtocol lockProtocol,
     String lockTable) {
 
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * 2: directories past their dinode are hashed (extendible hashing); version 1's linear leaf
+   * blocks are not read.
+   */
+  public static final int FORMAT_VERSION = 2;
   /** Where the superblock starts, in bytes, whatever the block size. */
   public static final long BYTE_OFFSET = 64 * 1024;
   public static final int MIN_BLOCK_SIZE = 1024;
@@ -93,7 +97,9 @@ public record SuperBlock(
     int version = block.getInt(24);
     if (version != FORMAT_VERSION) {
       throw new CorruptMetadataException(address, "format version " + version + " is not "
-          + FORMAT_VERSION + ", the one this GFSJ reads (made by another release?)");
+          + FORMAT_VERSION + ", the one this GFSJ reads (made by another release: version 1"
+          + " kept large directories as linear leaves; copy the files off with that release"
+          + " and make the filesystem again with mkfs.gfsj)");
     }
     String protocolName = getName(block, 80);
     LockProtocol protocol = LockProtocol.named(protocolName);

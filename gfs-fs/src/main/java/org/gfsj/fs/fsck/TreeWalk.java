@@ -7,14 +7,19 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.gfsj.fs.FileSystemReader;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.DirectoryEntry;
+import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.FileType;
+import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.MetadataHeader;
 import org.gfsj.fs.format.MetadataType;
 
@@ -41,6 +46,8 @@ final class TreeWalk {
   final BitSet dinodes = new BitSet();
   /** Per reachable dinode: its link count on disk and the references the walk found. */
   final Map<Long, int[]> links = new HashMap<>();
+  /** Hashed directories' blocks other than leaves, until their leaves are counted. */
+  private final Map<Long, Long> pendingBlockCounts = new HashMap<>();
   private long visited;
 
   /** A directory to read, and the directory whose entry led to it. */
@@ -135,16 +142,12 @@ final class TreeWalk {
       counted += claim(d, d.xattrBlock(), 1, "extended-attribute block");
       checkHeader(d, d.xattrBlock(), MetadataType.XATTR);
     }
-    if (counted != d.blocks()) {
-      String problem = "inode " + d.address() + " counts " + d.blocks() + " blocks but uses "
-          + counted;
-      if (findings.repair()) {
-        repairs.setBlockCount(d.address(), counted);
-        findings.fixed(problem, "block count set to " + counted);
-      } else {
-        findings.left(problem, "run fsck.gfsj -y to set it");
-      }
+    if (d.type() == FileType.DIRECTORY && d.isHashedDirectory()) {
+      // its leaves are outside its block map: counted when the directory is read
+      pendingBlockCounts.put(d.address(), counted);
+      return;
     }
+    checkBlockCount(d, counted);
   }
 
   private long claimExtentBlock(Dinode d, long address) throws IOException,
@@ -198,31 +201,184 @@ final class TreeWalk {
     }
   }
 
-  /** Reads each area of {@code dir} (its data area, or each leaf) and checks every entry. */
+  /** Reads {@code dir}'s entries (its data area, or its hash table and leaves) and checks them. */
   private void readDirectory(long dir, long parent, Deque<Pending> todo) throws IOException {
     ByteBuffer b = fs.block(dir);
     Dinode d;
     try {
       d = Dinode.decode(b, dir);
-      if (d.height() == 0) {
-        checkDirectorySize(d, bs);
-        checkEntries(d, parent, dir, Dinode.DATA_OFFSET, b, todo);
+      Set<Integer> values = new HashSet<>();
+      if (d.isHashedDirectory()) {
+        new HashedDirectoryCheck(d, b, parent, values, todo).run();
         return;
       }
-      List<Long> leaves = leaves(d, b);
-      checkDirectorySize(d, (long) leaves.size() * bs);
-      for (long leaf : leaves) {
-        ByteBuffer l = fs.block(leaf);
-        MetadataHeader.check(l, MetadataType.DIRECTORY_LEAF, leaf);
-        checkEntries(d, parent, leaf, MetadataHeader.SIZE, l, todo);
+      if (d.height() != 0) {
+        throw new CorruptMetadataException(dir, "directory maps blocks but is not hashed");
       }
+      checkDirectorySize(d, bs);
+      ByteBuffer area = Dinode.dataArea(b);
+      checkEntries(d, parent, dir, Dinode.DATA_OFFSET, DirectoryEntry.readLinear(area, dir),
+          values, todo);
     } catch (CorruptMetadataException e) {
       findings.left(e.getMessage() + " (directory " + dir + ")", "the directory's remaining"
           + " entries are not checked; copy out what reads back and remove it");
     }
   }
 
-  /** A stuffed directory's size is the block size, a mapped one's its leaf count times it. */
+  /**
+   * The checks of one hashed directory: the table's runs of pointers against each leaf's depth,
+   * each leaf's header, every entry in the leaf its hash leads to, and the block count with the
+   * leaves included.
+   */
+  private final class HashedDirectoryCheck {
+    private final Dinode d;
+    private final ByteBuffer dinodeBlock;
+    private final long parent;
+    private final Set<Integer> values;
+    private final Deque<Pending> todo;
+
+    HashedDirectoryCheck(Dinode d, ByteBuffer dinodeBlock, long parent, Set<Integer> values,
+        Deque<Pending> todo) {
+      this.d = d;
+      this.dinodeBlock = dinodeBlock;
+      this.parent = parent;
+      this.values = values;
+      this.todo = todo;
+    }
+
+    /**
+     * Walks the distinct leaves in table order. A run of pointers that disagrees with its leaf's
+     * depth is reported, not followed blindly: every leaf the table names is still read, so that
+     * the entries of a directory with a damaged table stay reachable and pass 4 frees none of
+     * their inodes.
+     */
+    void run() throws IOException {
+      long dir = d.address();
+      long[] table = fs.hashTable(d, dinodeBlock);
+      int depth = Integer.numberOfTrailingZeros(table.length);
+      if (d.height() > 0) {
+        int mapped = fs.mappedBlocks(d, dinodeBlock).size();
+        if (mapped != HashTableBlock.blocks(depth, bs)) {
+          throw new CorruptMetadataException(dir, "hashed directory of depth " + depth
+              + " maps " + mapped + " blocks; its table takes "
+              + HashTableBlock.blocks(depth, bs));
+        }
+      }
+      Map<Long, Integer> firstIndex = new LinkedHashMap<>();
+      for (int i = 0; i < table.length; i++) {
+        firstIndex.putIfAbsent(table[i], i);
+      }
+      long leaves = 0;
+      for (Map.Entry<Long, Integer> run : firstIndex.entrySet()) {
+        long first = run.getKey();
+        int i = run.getValue();
+        List<Long> chain = fs.leafChain(first, dir);
+        int ld = DirectoryLeaf.depth(fs.block(first));
+        boolean sound = runIsSound(table, depth, first, i, ld);
+        for (long leaf : chain) {
+          leaves += claim(d, leaf, 1, "directory leaf");
+          checkLeaf(leaf, table, depth, i, sound ? ld : -1);
+        }
+      }
+      Long counted = pendingBlockCounts.remove(dir);
+      if (counted != null) {
+        checkBlockCount(d, counted + leaves);
+      }
+    }
+
+    /**
+     * Whether leaf {@code first}, of depth {@code ld} and first named by pointer {@code i}, is
+     * named by exactly the aligned run of {@code 2^(depth - ld)} pointers its depth gives it.
+     */
+    private boolean runIsSound(long[] table, int depth, long first, int i, int ld) {
+      String where = "directory " + d.address() + ": ";
+      String advice = "left as it is; copy the directory's files to a new directory (a listing"
+          + " shows them all) and remove it";
+      if (ld > depth) {
+        findings.left(where + "leaf " + first + " has depth " + ld + ", deeper than the hash"
+            + " table (" + depth + ")", advice);
+        return false;
+      }
+      int span = 1 << (depth - ld);
+      int start = i & ~(span - 1);
+      for (int j = start; j < start + span; j++) {
+        if (table[j] != first) {
+          findings.left(where + "hash table pointers " + start + ".." + (start + span - 1)
+              + " should all name leaf " + first + " (depth " + ld + "), but pointer " + j
+              + " names " + table[j], advice);
+          return false;
+        }
+      }
+      for (int j = start + span; j < table.length; j++) {
+        if (table[j] == first) {
+          findings.left(where + "leaf " + first + " (depth " + ld + ") is named by pointers "
+              + start + ".." + (start + span - 1) + " and again by pointer " + j, advice);
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Checks leaf {@code leaf} of depth {@code ld}, first named by table pointer {@code i}; with
+     * {@code ld} -1 (its run of pointers is damaged) its entries are counted but not placed.
+     */
+    private void checkLeaf(long leaf, long[] table, int depth, int i, int ld)
+        throws IOException {
+      ByteBuffer l = fs.block(leaf);
+      List<DirectoryEntry> entries = DirectoryEntry.readLinear(DirectoryLeaf.area(l), leaf);
+      if (DirectoryLeaf.entries(l) != entries.size()) {
+        String problem = "directory leaf " + leaf + " of directory " + d.address() + " counts "
+            + DirectoryLeaf.entries(l) + " entries but holds " + entries.size();
+        if (findings.repair()) {
+          repairs.setLeafEntries(leaf, entries.size());
+          findings.fixed(problem, "count set to " + entries.size());
+        } else {
+          findings.left(problem, "run fsck.gfsj -y to set it");
+        }
+      }
+      List<DirectoryEntry> placed = new ArrayList<>();
+      for (DirectoryEntry e : entries) {
+        if (ld < 0 || HashTableBlock.index(e.hash(), ld) == i >>> (depth - ld)) {
+          placed.add(e);
+          continue;
+        }
+        long right = table[HashTableBlock.index(e.hash(), depth)];
+        String problem = "entry '" + e.name() + "' of directory " + d.address() + " is in leaf "
+            + leaf + ", but its hash 0x" + Integer.toHexString(e.hash()) + " belongs in leaf "
+            + right + ", so lookups cannot find it";
+        if (!findings.repair()) {
+          findings.left(problem, "run fsck.gfsj -y to move it");
+          placed.add(e);
+        } else if (repairs.moveEntry(d.address(), leaf, e, right)) {
+          findings.fixed(problem, "moved to leaf " + right);
+          if (HashTableBlock.index(e.hash(), depth) < i) {
+            placed.add(e); // its new leaf was read already: count it here
+          }
+        } else {
+          findings.fixed(problem, "removed, as leaf " + right + " has no room; the inode is"
+              + " freed below unless another entry names it");
+        }
+      }
+      checkEntries(d, parent, leaf, DirectoryLeaf.RECORDS, placed, values, todo);
+    }
+  }
+
+  private void checkBlockCount(Dinode d, long counted) throws IOException {
+    if (counted == d.blocks()) {
+      return;
+    }
+    String problem = "inode " + d.address() + " counts " + d.blocks() + " blocks but uses "
+        + counted;
+    if (findings.repair()) {
+      repairs.setBlockCount(d.address(), counted);
+      findings.fixed(problem, "block count set to " + counted);
+    } else {
+      findings.left(problem, "run fsck.gfsj -y to set it");
+    }
+  }
+
+  /** A stuffed directory's size is the block size. */
   private void checkDirectorySize(Dinode d, long expected) throws IOException {
     if (d.size() == expected) {
       return;
@@ -237,31 +393,16 @@ final class TreeWalk {
     }
   }
 
-  private List<Long> leaves(Dinode d, ByteBuffer b) throws IOException, CorruptMetadataException {
-    List<Long> out = new ArrayList<>();
-    for (Extent e : d.decodeExtents(b)) {
-      if (d.height() == 1) {
-        addRun(out, e);
-      } else {
-        ByteBuffer x = fs.block(e.physical());
-        for (int i = 0; i < x.getInt(EXTENT_COUNT); i++) {
-          addRun(out, Extent.decode(x, EXTENT_BLOCK_HEADER + i * Extent.SIZE, e.physical()));
-        }
+  private void checkEntries(Dinode dir, long parent, long block, int offset,
+      List<DirectoryEntry> entries, Set<Integer> values, Deque<Pending> todo)
+      throws IOException, CorruptMetadataException {
+    for (DirectoryEntry e : entries) {
+      if (!values.add(e.hash())) {
+        findings.left("entry '" + e.name() + "' of directory " + dir.address() + " carries hash"
+            + " value 0x" + Integer.toHexString(e.hash()) + ", which another entry carries too,"
+            + " so readdir cookies are ambiguous", "left as it is; rename the file to give it"
+            + " a new value");
       }
-    }
-    return out;
-  }
-
-  private static void addRun(List<Long> out, Extent e) {
-    for (int i = 0; i < e.length(); i++) {
-      out.add(e.physical() + i);
-    }
-  }
-
-  private void checkEntries(Dinode dir, long parent, long block, int offset, ByteBuffer b,
-      Deque<Pending> todo) throws IOException, CorruptMetadataException {
-    ByteBuffer area = b.asReadOnlyBuffer().position(offset).slice();
-    for (DirectoryEntry e : DirectoryEntry.readLinear(area, block)) {
       String where = "entry '" + e.name() + "' of directory " + dir.address();
       if (e.name().equals(".") || e.name().equals("..")) {
         long expected = e.name().equals(".") ? dir.address() : parent;

@@ -32,7 +32,7 @@ class FormatRoundTripTest {
   @ParameterizedTest
   @ValueSource(ints = {1024, 4096, 65536})
   void superBlockRoundTripsAtEveryBlockSize(int bs) throws Exception {
-    SuperBlock sb = new SuperBlock(1, bs, 1L << 24, 200, 100, 65536, UUID.randomUUID(),
+    SuperBlock sb = new SuperBlock(SuperBlock.FORMAT_VERSION, bs, 1L << 24, 200, 100, 65536, UUID.randomUUID(),
         LockProtocol.LOCKD, "alpha:data");
     ByteBuffer b = ByteBuffer.allocate(bs);
     sb.encode(b);
@@ -172,7 +172,7 @@ class FormatRoundTripTest {
     ByteBuffer area = ByteBuffer.allocate(BS - 192);
     DirectoryEntry.writeLinear(entries, area);
     assertEquals(entries, DirectoryEntry.readLinear(area, 100));
-    assertEquals(DirectoryEntry.hash("dev"), area.getInt(24 + 24 + 272 + 8));
+    assertEquals(NameHash.of("dev"), area.getInt(24 + 24 + 272 + 8));
     assertTrue(DirectoryEntry.readLinear(emptyDir(), 1).isEmpty());
     assertThrows(IllegalArgumentException.class,
         () -> new DirectoryEntry("y".repeat(256), 1, FileType.REGULAR));

@@ -1,6 +1,8 @@
 package org.gfsj.fs.fsck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -18,6 +20,7 @@ import org.gfsj.fs.format.Bitmap;
 import org.gfsj.fs.format.BlockState;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.DirectoryEntry;
+import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.LockProtocol;
 import org.gfsj.fs.format.MetadataHeader;
@@ -26,6 +29,7 @@ import org.gfsj.fs.format.ResourceGroupIndexEntry;
 import org.gfsj.fs.mkfs.Mkfs;
 import org.gfsj.fs.mkfs.MkfsOptions;
 import org.gfsj.fs.vfs.Caller;
+import org.gfsj.fs.vfs.FsException;
 import org.gfsj.fs.vfs.OpenFlags;
 import org.gfsj.fs.vfs.Vfs;
 import org.gfsj.journal.device.BlockDevice;
@@ -117,16 +121,81 @@ class FsckTest {
     findsAndRepairs(dev, "directory " + dir + " has size 12345, should be " + BS);
   }
 
+  /** The first two different leaves of hashed directory {@code dir}, and its table. */
+  private record Leaves(long[] table, long first, long second) {}
+
+  private static Leaves leaves(BlockDevice dev, long dir) throws IOException {
+    FileSystemReader fs = FileSystemReader.of(dev);
+    ByteBuffer b = fs.block(dir);
+    Dinode d = Dinode.decode(b, dir);
+    assertTrue(d.isHashedDirectory(), "the directory is hashed");
+    long[] table = fs.hashTable(d, b);
+    for (long p : table) {
+      if (p != table[0]) {
+        return new Leaves(table, table[0], p);
+      }
+    }
+    throw new AssertionError("directory " + dir + " has one leaf");
+  }
+
   @Test
-  void wrongLeafDirectorySize() throws IOException {
+  void entryInTheWrongLeafIsMovedBack() throws IOException {
     MemoryBlockDevice dev = populated();
     long many = inode(dev, "many");
+    Leaves l = leaves(dev, many);
     FileSystemReader fs = FileSystemReader.of(dev);
-    Dinode d = fs.dinode(many);
-    assertTrue(d.height() > 0, "the directory has leaves");
-    editBlock(dev, many, b -> b.putLong(40, d.size() + BS));
-    findsAndRepairs(dev, "directory " + many + " has size " + (d.size() + BS) + ", should be "
-        + d.size());
+    DirectoryEntry e = DirectoryEntry.readLinear(DirectoryLeaf.area(fs.block(l.second())),
+        l.second()).stream().filter(x -> !x.name().startsWith(".")).findFirst().orElseThrow();
+    // a bug that filed an entry under the wrong hash prefix: lookups go elsewhere
+    assertTrue(new MetadataRepairs(fs).moveEntry(many, l.second(), e, l.first()));
+    try (GfsMount m = GfsMount.open(dev, mountOptions())) {
+      assertThrows(FsException.class, () -> m.lookup(many, e.name(), ROOT));
+    }
+    findsAndRepairs(dev, "entry '" + e.name() + "' of directory " + many + " is in leaf "
+        + l.first() + ", but its hash");
+    try (GfsMount m = GfsMount.open(dev, mountOptions())) {
+      assertEquals(e.inode(), m.lookup(many, e.name(), ROOT).ino());
+    }
+  }
+
+  @Test
+  void wrongLeafEntryCount() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long many = inode(dev, "many");
+    long leaf = leaves(dev, many).second();
+    int count = DirectoryLeaf.entries(FileSystemReader.of(dev).block(leaf));
+    editBlock(dev, leaf, b -> DirectoryLeaf.entries(b, count + 7));
+    findsAndRepairs(dev, "directory leaf " + leaf + " of directory " + many + " counts "
+        + (count + 7) + " entries but holds " + count);
+  }
+
+  @Test
+  void hashTablePointerAtAnotherLeafIsReported() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long many = inode(dev, "many");
+    Leaves l = leaves(dev, many);
+    int last = l.table().length - 1;
+    long other = l.table()[last] == l.first() ? l.second() : l.first();
+    editBlock(dev, many, b -> b.putLong(Dinode.DATA_OFFSET + 8 * last, other));
+    for (boolean repair : new boolean[] {false, true}) {
+      Run r = fsck(dev, repair);
+      assertEquals(4, r.exit(), r.output());
+      assertTrue(r.output().contains("pointer " + last + " names " + other), r.output());
+      // every leaf is still read: no entry of the directory is lost, no inode freed
+      assertFalse(r.output().contains("unreachable"), r.output());
+      assertFalse(r.output().contains("link count"), r.output());
+    }
+  }
+
+  @Test
+  void hashedDirectoryBlockCountIncludesItsLeaves() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long many = inode(dev, "many");
+    long blocks = FileSystemReader.of(dev).dinode(many).blocks();
+    assertTrue(blocks >= 3, "the dinode and at least two leaves: " + blocks);
+    editBlock(dev, many, b -> b.putLong(48, blocks - 1));
+    findsAndRepairs(dev, "inode " + many + " counts " + (blocks - 1) + " blocks but uses "
+        + blocks);
   }
 
   @Test
