@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         + " `umount DIR` writes everything back and leaves the journal clean.",
         "Options (-o, comma-separated): ro, rw, noatime, relatime (default), strictatime,"
             + " journal=N (default: first slot), node=NAME, lockproto=nolock|lockd,"
-            + " commit=SECONDS (default 5), debug;"
+            + " commit=SECONDS (default 1), debug;"
             + " FUSE: allow_other (default for root), noallow_other, auto_unmount (default),"
             + " noauto_unmount, max_write=BYTES (at most 131072), fuse_threads=single|multi,"
             + " readahead=KB (default 1024; 0 keeps the kernel's 128);"
