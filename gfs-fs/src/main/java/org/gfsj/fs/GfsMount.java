@@ -498,7 +498,8 @@ public final class GfsMount implements Vfs {
   /** Makes a new inode named {@code name} in {@code d}; the caller checked with checkNew. */
   private Inode makeInode(Inode d, String name, int mode, Caller caller, FsTransaction tx)
       throws IOException {
-    allocator.reserve(4);
+    // the dinode, directory growth, and the attribute block of inherited ACLs
+    allocator.reserve(d.defaultAcl == null ? 4 : 5);
     long[] generation = new long[1];
     Allocator.Run r = allocator.dinode(tx, d.ino() + 1, generation);
     int gid = caller.gid();
@@ -513,6 +514,7 @@ public final class GfsMount implements Vfs {
     hold(g);
     cache.fresh(r.start(), g);
     Inode in = Inode.create(r.start(), generation[0], mode, caller.uid(), gid, g, bs);
+    xattrs.inherit(d, in, caller.umask(), tx);
     synchronized (inodes) {
       inodes.put(in.ino(), in);
     }
@@ -891,6 +893,7 @@ public final class GfsMount implements Vfs {
           mode &= ~Inode.S_ISGID;
         }
         in.mode = (in.mode & FileType.S_IFMT) | mode;
+        xattrs.modeChanged(in, tx);
       }
       if (changes.uid() != null || changes.gid() != null) {
         int uid = changes.uid() == null ? in.uid : changes.uid();

@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.gfsj.fs.FileSystemReader;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.Dinode;
@@ -17,6 +18,8 @@ import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.MetadataHeader;
 import org.gfsj.fs.format.MetadataType;
+import org.gfsj.fs.format.PosixAcl;
+import org.gfsj.fs.format.XattrBlock;
 
 /**
  * Pass 2: walks the users' tree from the root and the system tree from the master directory.
@@ -133,7 +136,7 @@ final class TreeWalk {
     }
     if (d.xattrBlock() != 0) {
       counted += claim(d, d.xattrBlock(), 1, "extended-attribute block");
-      checkHeader(d, d.xattrBlock(), MetadataType.XATTR);
+      checkXattrs(d, d.xattrBlock());
     }
     if (counted != d.blocks()) {
       String problem = "inode " + d.address() + " counts " + d.blocks() + " blocks but uses "
@@ -189,12 +192,44 @@ final class TreeWalk {
     return clash >= 0 && clash < to;
   }
 
-  private void checkHeader(Dinode d, long address, MetadataType type) throws IOException {
+  /**
+   * The attribute block decodes, and each POSIX ACL in it is a valid list: a mount withdraws when
+   * it loads an inode whose ACL is not, so -y removes such an ACL (the mode's bits stay, and say
+   * what the owner, group class and others may do).
+   */
+  private void checkXattrs(Dinode d, long address) throws IOException {
+    ByteBuffer b = fs.block(address);
+    TreeMap<String, byte[]> attrs;
     try {
-      MetadataHeader.check(fs.block(address), type, address);
+      attrs = XattrBlock.decode(b, address);
     } catch (CorruptMetadataException e) {
       findings.left(e.getMessage() + " (of inode " + d.address() + ")", "left as it is; remove"
           + " and set the file's extended attributes again");
+      return;
+    }
+    boolean changed = false;
+    for (String name : List.of(PosixAcl.ACCESS, PosixAcl.DEFAULT)) {
+      byte[] value = attrs.get(name);
+      if (value == null) {
+        continue;
+      }
+      try {
+        PosixAcl.decode(value);
+      } catch (PosixAcl.InvalidAclException e) {
+        String problem = "inode " + d.address() + "'s " + name + " is no valid ACL ("
+            + e.getMessage() + ")";
+        if (findings.repair()) {
+          attrs.remove(name);
+          changed = true;
+          findings.fixed(problem, "ACL removed; the mode's permission bits stand");
+        } else {
+          findings.left(problem, "run fsck.gfsj -y to remove it");
+        }
+      }
+    }
+    if (changed) {
+      XattrBlock.encode(b, address, attrs);
+      repairs.write(address, b);
     }
   }
 

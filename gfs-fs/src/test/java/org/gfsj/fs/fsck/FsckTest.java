@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.gfsj.fs.FileSystemReader;
 import org.gfsj.fs.GfsMount;
 import org.gfsj.fs.MountOptions;
@@ -21,8 +22,10 @@ import org.gfsj.fs.format.DirectoryEntry;
 import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.LockProtocol;
 import org.gfsj.fs.format.MetadataHeader;
+import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.format.ResourceGroupHeader;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
+import org.gfsj.fs.format.XattrBlock;
 import org.gfsj.fs.mkfs.Mkfs;
 import org.gfsj.fs.mkfs.MkfsOptions;
 import org.gfsj.fs.vfs.Caller;
@@ -233,6 +236,23 @@ class FsckTest {
   }
 
   @Test
+  void invalidAclIsRemoved() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long second = inode(dev, "second");
+    long xattrs = FileSystemReader.of(dev).dinode(second).xattrBlock();
+    editBlock(dev, xattrs, b -> {
+      TreeMap<String, byte[]> attrs = XattrBlock.decode(b, xattrs);
+      byte[] acl = attrs.get(PosixAcl.ACCESS);
+      acl[4 + 8 * 3] = (byte) PosixAcl.OTHER; // the mask entry turned into a second other entry
+      XattrBlock.encode(b, xattrs, attrs);
+    });
+    findsAndRepairs(dev, "inode " + second + "'s system.posix_acl_access is no valid ACL");
+    assertEquals(xattrs, FileSystemReader.of(dev).dinode(second).xattrBlock());
+    assertTrue(!XattrBlock.decode(FileSystemReader.of(dev).block(xattrs), xattrs)
+        .containsKey(PosixAcl.ACCESS), "the invalid ACL is gone");
+  }
+
+  @Test
   void dirtyJournalIsReplayedFirst() throws IOException {
     MemoryBlockDevice dev = populated();
     FaultInjectingBlockDevice faulty = new FaultInjectingBlockDevice(dev);
@@ -332,7 +352,11 @@ class FsckTest {
     long d = fs.mkdir(fs.root(), "dir", 0755, ROOT).ino();
     fs.mkdir(d, "sub", 0755, ROOT);
     write(fs, fs.root(), "plain", 100);
-    write(fs, fs.root(), "second", 5000);
+    long second = write(fs, fs.root(), "second", 5000);
+    fs.setxattr(second, PosixAcl.ACCESS, new PosixAcl(List.of(
+        new PosixAcl.Entry(PosixAcl.USER_OBJ, 6, -1), new PosixAcl.Entry(PosixAcl.USER, 4, 1000),
+        new PosixAcl.Entry(PosixAcl.GROUP_OBJ, 4, -1), new PosixAcl.Entry(PosixAcl.MASK, 4, -1),
+        new PosixAcl.Entry(PosixAcl.OTHER, 0, -1))).encode(), 0, ROOT);
     long big = write(fs, d, "big", 40_000);
     fs.link(big, fs.root(), "big-link", ROOT);
     fs.symlink(d, "sym", "../plain", ROOT);
