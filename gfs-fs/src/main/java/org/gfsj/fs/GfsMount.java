@@ -18,6 +18,7 @@ import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.JournalIndexEntry;
 import org.gfsj.fs.format.LockProtocol;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
+import org.gfsj.fs.format.StatfsChange;
 import org.gfsj.fs.format.SuperBlock;
 import org.gfsj.fs.format.Timestamp;
 import org.gfsj.fs.lock.LockMode;
@@ -85,6 +86,7 @@ public final class GfsMount implements Vfs {
   private final Transactions transactions;
   private final Glocks glocks;
   private final Allocator allocator;
+  private final Statfs statfs;
   private final FileContents contents;
   private final Xattrs xattrs;
   private final AdvisoryLocks locks = new AdvisoryLocks();
@@ -166,10 +168,15 @@ public final class GfsMount implements Vfs {
     for (ResourceGroupIndexEntry e : reader.resourceGroupIndex()) {
       groups.add(new ResourceGroup(e, cache, glocks));
     }
-    this.allocator = new Allocator(groups, options.nodeName(), transactions);
+    this.statfs = Statfs.open(reader, slot, jindex.size(), cache, glocks);
+    this.allocator = new Allocator(groups, options.nodeName(), transactions, statfs);
     this.contents = new FileContents(device, allocator);
     this.xattrs = new Xattrs(cache, allocator);
     if (!options.readOnly() && module instanceof NolockModule) {
+      modify(tx -> {
+        statfs.foldEverySlot(tx);
+        return null;
+      });
       freeOrphans();
     }
     log.info("{}: mounted {} (journal {}, {}, {})", device.name(), sb.uuid(), slot,
@@ -1222,9 +1229,9 @@ public final class GfsMount implements Vfs {
   @Override
   public FsStatistics statfs() throws IOException {
     return look(tx -> {
-      long free = allocator.free();
-      return new FsStatistics(bs, allocator.dataBlocks(), free, free,
-          allocator.dinodes() + free, free, DirectoryEntry.MAX_NAME);
+      StatfsChange s = statfs.totals();
+      return new FsStatistics(bs, s.total(), s.free(), s.free(), s.dinodes() + s.free(),
+          s.free(), DirectoryEntry.MAX_NAME);
     });
   }
 
@@ -1296,6 +1303,12 @@ public final class GfsMount implements Vfs {
         if (withdrawn == null) {
           for (Map.Entry<Long, OpenFile> h : new ArrayList<>(handles.entrySet())) {
             release(h.getValue().ino(), h.getKey());
+          }
+          if (journal != null) {
+            modify(tx -> {
+              statfs.fold(tx);
+              return null;
+            });
           }
           transactions.waitForCommits();
           cache.writeBack();

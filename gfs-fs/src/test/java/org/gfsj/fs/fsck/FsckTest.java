@@ -25,6 +25,7 @@ import org.gfsj.fs.format.MetadataHeader;
 import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.format.ResourceGroupHeader;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
+import org.gfsj.fs.format.StatfsChange;
 import org.gfsj.fs.format.XattrBlock;
 import org.gfsj.fs.mkfs.Mkfs;
 import org.gfsj.fs.mkfs.MkfsOptions;
@@ -233,6 +234,22 @@ class FsckTest {
     b.putInt(28, 4242); // the uid, without sealing the block again
     dev.write(plain, b.clear());
     findsAndRepairs(dev, "points at block " + plain + ", which is not a valid dinode");
+  }
+
+  @Test
+  void wrongStatfsTotalsAreSetFromTheBitmaps() throws IOException {
+    MemoryBlockDevice dev = populated();
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long master = fs.systemFile("statfs");
+    StatfsChange right = fs.statfs(master);
+    editBlock(dev, master, b -> new StatfsChange(right.total(), right.free() + 77,
+        right.dinodes()).encode(b, Dinode.DATA_OFFSET));
+    long change1 = fs.lookup(fs.systemFile("per_node"), "statfs_change1");
+    editBlock(dev, change1, b -> new StatfsChange(0, 0, 5).encode(b, Dinode.DATA_OFFSET));
+    findsAndRepairs(dev, "statfs says " + right.total() + " data blocks, " + (right.free() + 77)
+        + " free, " + (right.dinodes() + 5) + " dinodes; the bitmaps say " + right.total() + ", "
+        + right.free() + ", " + right.dinodes());
+    assertEquals(new StatfsChange(0, 0, 0), FileSystemReader.of(dev).statfs(change1));
   }
 
   @Test
