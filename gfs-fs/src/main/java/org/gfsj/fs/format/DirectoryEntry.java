@@ -79,6 +79,40 @@ public record DirectoryEntry(String name, long inode, FileType type) {
   }
 
   /**
+   * Puts {@code entry} into the linear chain covering {@code area} without moving any record (so
+   * that every readdir cookie stays valid): into a free record, or into the slack after a record
+   * that is longer than its entry needs. Returns false when no record has room.
+   */
+  public boolean insertLinear(ByteBuffer area) {
+    int need = recordLength();
+    int at = 0;
+    while (at < area.capacity()) {
+      int len = Short.toUnsignedInt(area.getShort(at + 12));
+      if (len < HEADER) {
+        return false;
+      }
+      boolean free = area.getLong(at) == 0;
+      int used = free ? 0 : align(HEADER + Byte.toUnsignedInt(area.get(at + 14)));
+      if (len - used >= need) {
+        if (!free) {
+          area.putShort(at + 12, (short) used);
+        }
+        write(area, at + used, len - used);
+        return true;
+      }
+      at += len;
+    }
+    return false;
+  }
+
+  private void write(ByteBuffer area, int at, int len) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    area.putLong(at, inode).putInt(at + 8, hash(name)).putShort(at + 12, (short) len)
+        .put(at + 14, (byte) bytes.length).put(at + 15, (byte) type.direntType())
+        .put(at + HEADER, bytes);
+  }
+
+  /**
    * Reads the linear chain covering {@code area}, skipping free records; {@code block} names the
    * block holding it in messages.
    */

@@ -12,7 +12,7 @@ import org.gfsj.fs.format.ResourceGroupIndexEntry;
 import org.gfsj.fs.format.StatfsChange;
 
 /**
- * Pass 4: each group's bitmap against what pass 2 reached, then the group header's counts against
+ * Pass 5: each group's bitmap against what pass 2 reached, then the group header's counts against
  * the bitmap. A group's bitmaps are read with one I/O and written back only if they changed.
  * Problems are reported in runs of neighbouring blocks, so a leaked 1 GiB file is one line.
  */

@@ -10,7 +10,7 @@ import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.StatfsChange;
 
 /**
- * Pass 5: the statfs files against the bitmaps (as fsck.gfs2 checks the master statfs). The master
+ * Pass 6: the statfs files against the bitmaps (as fsck.gfs2 checks the master statfs). The master
  * file plus every node slot's change file must add up to the data blocks, free blocks and dinodes
  * the bitmaps count; -y writes the bitmaps' totals into the master and zeroes every change file,
  * which is what a clean unmount leaves.

@@ -25,8 +25,8 @@ import org.gfsj.fs.format.XattrBlock;
  * Pass 2: walks the users' tree from the root and the system tree from the master directory.
  * Every reachable dinode is decoded (CRC, type), its blocks claimed (inside a data area, not
  * claimed twice), its block count checked, and every directory entry checked against the dinode
- * it names. What it claims is what pass 4 expects the bitmaps to say; the references it counts
- * are what pass 3 expects the link counts to be.
+ * it names. What it claims is what pass 5 expects the bitmaps to say; the references it counts
+ * are what pass 4 expects the link counts to be.
  */
 final class TreeWalk {
   private static final int EXTENT_COUNT = 24;
@@ -45,6 +45,9 @@ final class TreeWalk {
   /** Per reachable dinode: its link count on disk and the references the walk found. */
   final Map<Long, int[]> links = new HashMap<>();
   private long visited;
+  /** What the root's entry "lost+found" names (0: no such entry), and as what type. */
+  private long lostAndFound;
+  private FileType lostAndFoundType;
 
   /** A directory to read, and the directory whose entry led to it. */
   private record Pending(long dir, long parent) {}
@@ -73,11 +76,66 @@ final class TreeWalk {
     links.get(top)[1]++;
     Deque<Pending> todo = new ArrayDeque<>();
     todo.push(new Pending(top, top));
+    drain(todo);
+  }
+
+  private void drain(Deque<Pending> todo) throws IOException {
     while (!todo.isEmpty()) {
       Pending p = todo.pop();
       links.get(p.dir())[1]++; // its "."
       readDirectory(p.dir(), p.parent(), todo);
     }
+  }
+
+  /**
+   * Walks {@code ino} as if a directory entry named it (pass 3 gives it one in lost+found): claims
+   * its blocks, counts that entry and, for a directory, the ".." naming {@code dotDot} and the
+   * subtree below it.
+   */
+  void adopt(long ino, long dotDot) throws IOException {
+    Dinode d = visit(ino, null);
+    if (d == null) {
+      return;
+    }
+    links.get(ino)[1]++;
+    if (d.type() == FileType.DIRECTORY) {
+      int[] parent = links.get(dotDot);
+      if (parent != null) {
+        parent[1]++;
+      }
+      Deque<Pending> todo = new ArrayDeque<>();
+      todo.push(new Pending(ino, dotDot));
+      drain(todo);
+    }
+  }
+
+  /** Whether the walk reached dinode {@code address}. */
+  boolean reached(long address) {
+    return dinodes.get(Math.toIntExact(address));
+  }
+
+  /** Whether a reached file uses block {@code address} (other than as its dinode). */
+  boolean claimed(long address) {
+    return blocks.get(Math.toIntExact(address));
+  }
+
+  /** A reached inode's link count as on disk. */
+  int linksOnDisk(long ino) {
+    return links.get(ino)[0];
+  }
+
+  /** Records a link count a repair wrote. */
+  void linksOnDisk(long ino, int nlink) {
+    links.get(ino)[0] = nlink;
+  }
+
+  /** The inode the root's entry "lost+found" names, 0 if there is none. */
+  long lostAndFound() {
+    return lostAndFound;
+  }
+
+  FileType lostAndFoundType() {
+    return lostAndFoundType;
   }
 
   /**
@@ -305,6 +363,10 @@ final class TreeWalk {
               "left as it is; move the directory's contents to a new directory");
         }
         continue;
+      }
+      if (dir.address() == fs.superBlock().rootDinode() && e.name().equals(LostAndFound.NAME)) {
+        lostAndFound = e.inode();
+        lostAndFoundType = e.type();
       }
       String[] why = new String[1];
       boolean seen = dinodes.get(Math.toIntExact(e.inode()));

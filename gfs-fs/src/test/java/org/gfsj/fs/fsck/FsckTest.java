@@ -190,6 +190,68 @@ class FsckTest {
   }
 
   @Test
+  void unattachedFileGoesToLostAndFoundWhichFsckMakes() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long second = inode(dev, "second");
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long root = fs.superBlock().rootDinode();
+    // the entry is lost; the dinode stays allocated with its link and its data
+    new MetadataRepairs(fs).removeEntry(root, root, Dinode.DATA_OFFSET, second);
+    findsAndRepairs(dev, "inode " + second + " (regular, 5000 bytes, uid 0) is in no directory");
+    long lostFound = inode(dev, "lost+found");
+    FileSystemReader after = FileSystemReader.of(dev);
+    assertEquals(040700, after.dinode(lostFound).mode());
+    assertEquals(second, after.lookup(lostFound, "#" + second));
+    try (GfsMount mounted = GfsMount.open(dev, mountOptions())) {
+      long found = mounted.lookup(mounted.lookup(mounted.root(), "lost+found", ROOT).ino(),
+          "#" + second, ROOT).ino();
+      assertEquals(5000, mounted.getattr(found).size());
+      assertEquals(1, mounted.getattr(found).nlink());
+      // the ACL populate gave it came along with it
+      assertEquals(0100640, mounted.getattr(found).mode());
+    }
+    settle(dev);
+  }
+
+  @Test
+  void unattachedDirectoryMovesWithItsSubtreeIntoAnExistingLostAndFound() throws IOException {
+    MemoryBlockDevice dev = populated();
+    try (GfsMount fs = GfsMount.open(dev, mountOptions())) {
+      fs.mkdir(fs.root(), "lost+found", 0700, ROOT);
+    }
+    settle(dev);
+    long dir = inode(dev, "dir");
+    long lostFound = inode(dev, "lost+found");
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long root = fs.superBlock().rootDinode();
+    new MetadataRepairs(fs).removeEntry(root, root, Dinode.DATA_OFFSET, dir);
+    findsAndRepairs(dev, "inode " + dir + " (directory, " + BS + " bytes, uid 0) is in no"
+        + " directory");
+    FileSystemReader after = FileSystemReader.of(dev);
+    assertEquals(dir, after.lookup(lostFound, "#" + dir));
+    assertEquals(lostFound, after.lookup(dir, ".."));
+    assertEquals(3, after.dinode(lostFound).nlink(), "lost+found gained a subdirectory");
+    long big = after.lookup(dir, "big");
+    assertEquals(40_000, after.dinode(big).size(), "the subtree came back whole");
+  }
+
+  @Test
+  void unattachedEmptyFileIsFreedAsE2fsckClearsIt() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long empty;
+    try (GfsMount fs = GfsMount.open(dev, mountOptions())) {
+      empty = write(fs, fs.root(), "empty", 0);
+    }
+    settle(dev);
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long root = fs.superBlock().rootDinode();
+    new MetadataRepairs(fs).removeEntry(root, root, Dinode.DATA_OFFSET, empty);
+    findsAndRepairs(dev, "block " + empty + ": unreachable inode(s) marked in use");
+    assertEquals(List.of(), FileSystemReader.of(dev).directory(root).stream()
+        .filter(e -> e.name().equals("lost+found")).toList(), "no lost+found for nothing");
+  }
+
+  @Test
   void wrongGroupFreeCount() throws IOException {
     MemoryBlockDevice dev = populated();
     FileSystemReader fs = FileSystemReader.of(dev);
