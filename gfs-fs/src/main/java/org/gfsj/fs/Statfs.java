@@ -1,6 +1,7 @@
 package org.gfsj.fs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.gfsj.fs.format.CorruptMetadataException;
@@ -79,17 +80,25 @@ final class Statfs {
     return glocks.get(LockName.Type.INODE, file);
   }
 
-  private StatfsChange read(long file) throws IOException {
-    BufferCache.Buffer b = cache.read(file, glock(glocks, file), Dinode::decode);
-    Dinode d = Dinode.decode(b.data, file);
+  /**
+   * Checks a statfs file's dinode as it comes from the device. Only then: a block this operation
+   * changed carries its new CRC only once the transaction seals it.
+   */
+  private static void checkFile(ByteBuffer data, long address) throws CorruptMetadataException {
+    Dinode d = Dinode.decode(data, address);
     if (d.height() != 0 || d.size() < StatfsChange.SIZE) {
-      throw new CorruptMetadataException(file, "a statfs file must hold its record in its dinode");
+      throw new CorruptMetadataException(address, "a statfs file must hold its record in its"
+          + " dinode");
     }
+  }
+
+  private StatfsChange read(long file) throws IOException {
+    BufferCache.Buffer b = cache.read(file, glock(glocks, file), Statfs::checkFile);
     return StatfsChange.decode(b.data, Dinode.DATA_OFFSET, file);
   }
 
   private void write(FsTransaction tx, long file, StatfsChange record) throws IOException {
-    BufferCache.Buffer b = cache.read(file, glock(glocks, file), Dinode::decode);
+    BufferCache.Buffer b = cache.read(file, glock(glocks, file), Statfs::checkFile);
     record.encode(b.data, Dinode.DATA_OFFSET);
     tx.change(b);
   }

@@ -98,6 +98,28 @@ class StatfsTest {
   }
 
   @Test
+  void oneOperationMayFoldMoreThanOnce() throws Exception {
+    MemoryBlockDevice dev = device();
+    StatfsChange after;
+    try (GfsMount fs = GfsMount.open(dev, TestFilesystems.mountOptions())) {
+      // a file of ~400 one-block runs: its unlink frees them run by run in one transaction,
+      // passing the fold limit (1% of 16,000 blocks) more than once
+      Vfs.Created c = fs.create(fs.root(), "frag", 0644, OpenFlags.O_RDWR, ROOT);
+      long f = c.attributes().ino();
+      for (int i = 0; i < 400; i++) {
+        fs.write(f, c.handle(), 2L * i * TestFilesystems.BS, ByteBuffer.wrap(new byte[10]), ROOT);
+        Vfs.Created gap = fs.create(fs.root(), "gap" + i, 0644, OpenFlags.O_WRONLY, ROOT);
+        fs.write(gap.attributes().ino(), gap.handle(), 0, ByteBuffer.wrap(new byte[4000]), ROOT);
+        fs.release(gap.attributes().ino(), gap.handle());
+      }
+      fs.release(f, c.handle());
+      fs.unlink(fs.root(), "frag", ROOT);
+      after = reported(fs);
+    }
+    assertEquals(after, bitmaps(dev));
+  }
+
+  @Test
   void aCrashLeavesDeltasThatTheNextMountReplaysAndFolds() throws Exception {
     MemoryBlockDevice dev = device();
     FaultInjectingBlockDevice faulty = new FaultInjectingBlockDevice(dev);
