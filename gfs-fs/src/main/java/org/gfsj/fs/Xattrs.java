@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.FileType;
@@ -236,6 +237,13 @@ final class Xattrs {
       PosixAcl defaults = in.defaultAcl;
       try {
         byte[] stored = Acls.set(in, name, value, caller);
+        if (stored != null && name.equals(PosixAcl.DEFAULT) && XattrBlock.size(
+            new TreeMap<>(Map.of(PosixAcl.ACCESS, stored, name, stored)))
+            > cache.blockSize()) {
+          // a new inode gets this ACL twice (access and default) in its own attribute block
+          throw new FsException(Errno.ENOSPC, "a default ACL of " + value.length + " bytes"
+              + " leaves new inodes no room for the ACLs they inherit; use fewer entries");
+        }
         if (stored == null) {
           attrs.remove(name);
         } else {

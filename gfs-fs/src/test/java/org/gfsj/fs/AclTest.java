@@ -147,6 +147,26 @@ class AclTest {
     assertTrue(!opens(f, OpenFlags.O_WRONLY, BOB), "no ACL: bob is other, r-- only");
   }
 
+  /** A default ACL with {@code named} named users, all rwx. */
+  private static PosixAcl bigDefault(int named) {
+    StringBuilder text = new StringBuilder("u::rwx");
+    for (int i = 0; i < named; i++) {
+      text.append(",u:").append(2000 + i).append(":rwx");
+    }
+    return acl(text.append(",g::r-x,m::rwx,o::---").toString());
+  }
+
+  @Test
+  void aDefaultAclMustLeaveNewInodesRoomToInheritIt() throws Exception {
+    long d = fs.mkdir(fs.root(), "wide", 0755, ALICE).ino();
+    fails(Errno.ENOSPC, () -> fs.setxattr(d, PosixAcl.DEFAULT, bigDefault(300).encode(), 0,
+        ALICE));
+    fails(Errno.ENODATA, () -> fs.getxattr(d, PosixAcl.DEFAULT, ALICE));
+    fs.setxattr(d, PosixAcl.DEFAULT, bigDefault(200).encode(), 0, ALICE);
+    long sub = fs.mkdir(d, "sub", 0777, ALICE).ino();
+    assertArrayEquals(bigDefault(200).encode(), fs.getxattr(sub, PosixAcl.DEFAULT, ALICE));
+  }
+
   @Test
   void aDefaultAclIsInheritedInsteadOfTheUmask() throws Exception {
     long d = fs.mkdir(fs.root(), "d", 0755, ALICE).ino();
