@@ -12,7 +12,7 @@ import org.gfsj.fs.vfs.FsException;
  * of the caller's goal (the block next to the file's last one), then the groups this node's id
  * hashes to, so that nodes of a cluster allocate from different groups and rarely contend for a
  * group's lock; then every other group in turn. ENOSPC when no group has room, which turns into
- * room again once deletes commit.
+ * room again once deletes commit. Every allocation and free is also counted in {@link Statfs}.
  */
 final class Allocator {
   /** A run of blocks handed out. */
@@ -21,11 +21,14 @@ final class Allocator {
   private final List<ResourceGroup> groups;
   private final int preferred;
   private final Transactions transactions;
+  private final Statfs statfs;
 
-  Allocator(List<ResourceGroup> groups, String nodeName, Transactions transactions) {
+  Allocator(List<ResourceGroup> groups, String nodeName, Transactions transactions,
+      Statfs statfs) {
     this.groups = groups;
     this.preferred = Math.floorMod(nodeName.hashCode(), groups.size());
     this.transactions = transactions;
+    this.statfs = statfs;
   }
 
   List<ResourceGroup> groups() {
@@ -80,28 +83,6 @@ final class Allocator {
     return n;
   }
 
-  long free() throws IOException {
-    long n = 0;
-    for (ResourceGroup g : groups) {
-      g.load();
-      n += g.free();
-    }
-    return n;
-  }
-
-  long dinodes() throws IOException {
-    long n = 0;
-    for (ResourceGroup g : groups) {
-      g.load();
-      n += g.dinodes();
-    }
-    return n;
-  }
-
-  long dataBlocks() {
-    return groups.stream().mapToLong(g -> g.index().dataBlocks()).sum();
-  }
-
   /** A new dinode block near {@code goal}; returns its address and sets its generation. */
   Run dinode(FsTransaction tx, long goal, long[] generation) throws IOException {
     return allocate(tx, BlockState.DINODE, goal, 1, generation);
@@ -137,6 +118,7 @@ final class Allocator {
       }
       long start = g.allocate(tx, state, k < 0 ? goal : 0, max, length);
       if (start != 0) {
+        statfs.change(tx, -length[0], state == BlockState.DINODE ? length[0] : 0);
         return new Run(start, length[0]);
       }
     }
@@ -153,6 +135,7 @@ final class Allocator {
       long groupEnd = g.index().dataStart() + g.index().dataBlocks();
       int n = (int) (Math.min(end, groupEnd) - at);
       g.free(tx, at, n, dinode);
+      statfs.change(tx, n, dinode ? -n : 0);
       at += n;
     }
   }

@@ -20,6 +20,7 @@ import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.JournalIndexEntry;
 import org.gfsj.fs.format.LockProtocol;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
+import org.gfsj.fs.format.StatfsChange;
 import org.gfsj.fs.format.SuperBlock;
 import org.gfsj.fs.format.Timestamp;
 import org.gfsj.fs.lock.LockMode;
@@ -87,6 +88,7 @@ public final class GfsMount implements Vfs {
   private final Transactions transactions;
   private final Glocks glocks;
   private final Allocator allocator;
+  private final Statfs statfs;
   private final FileContents contents;
   private final Xattrs xattrs;
   private final AdvisoryLocks locks = new AdvisoryLocks();
@@ -175,10 +177,15 @@ public final class GfsMount implements Vfs {
     for (ResourceGroupIndexEntry e : reader.resourceGroupIndex()) {
       groups.add(new ResourceGroup(e, cache, glocks));
     }
-    this.allocator = new Allocator(groups, options.nodeName(), transactions);
+    this.statfs = Statfs.open(reader, slot, jindex.size(), cache, glocks);
+    this.allocator = new Allocator(groups, options.nodeName(), transactions, statfs);
     this.contents = new FileContents(device, allocator, transactions);
     this.xattrs = new Xattrs(cache, allocator);
     if (!options.readOnly() && module instanceof NolockModule) {
+      modify(tx -> {
+        statfs.foldEverySlot(tx);
+        return null;
+      });
       freeOrphans();
     }
     this.commitTimer = journal == null ? null : new CommitTimer(device.name(),
@@ -564,7 +571,8 @@ public final class GfsMount implements Vfs {
   /** Makes a new inode named {@code name} in {@code d}; the caller checked with checkNew. */
   private Inode makeInode(Inode d, String name, int mode, Caller caller, FsTransaction tx)
       throws IOException {
-    allocator.reserve(4 + directory(d).blocksToAdd(name));
+    // the dinode, directory growth, and the attribute block of inherited ACLs
+    allocator.reserve((d.defaultAcl == null ? 4 : 5) + directory(d).blocksToAdd(name));
     long[] generation = new long[1];
     Allocator.Run r = allocator.dinode(tx, d.ino() + 1, generation);
     int gid = caller.gid();
@@ -579,6 +587,7 @@ public final class GfsMount implements Vfs {
     hold(g);
     cache.fresh(r.start(), g);
     Inode in = Inode.create(r.start(), generation[0], mode, caller.uid(), gid, g, bs);
+    xattrs.inherit(d, in, caller.umask(), tx);
     synchronized (inodes) {
       inodes.put(in.ino(), in);
     }
@@ -956,6 +965,7 @@ public final class GfsMount implements Vfs {
           mode &= ~Inode.S_ISGID;
         }
         in.mode = (in.mode & FileType.S_IFMT) | mode;
+        xattrs.modeChanged(in, tx);
       }
       if (changes.uid() != null || changes.gid() != null) {
         int uid = changes.uid() == null ? in.uid : changes.uid();
@@ -1281,9 +1291,9 @@ public final class GfsMount implements Vfs {
   @Override
   public FsStatistics statfs() throws IOException {
     return look(tx -> {
-      long free = allocator.free();
-      return new FsStatistics(bs, allocator.dataBlocks(), free, free,
-          allocator.dinodes() + free, free, DirectoryEntry.MAX_NAME);
+      StatfsChange s = statfs.totals();
+      return new FsStatistics(bs, s.total(), s.free(), s.free(), s.dinodes() + s.free(),
+          s.free(), DirectoryEntry.MAX_NAME);
     });
   }
 
@@ -1358,6 +1368,12 @@ public final class GfsMount implements Vfs {
         if (withdrawn == null) {
           for (Map.Entry<Long, OpenFile> h : new ArrayList<>(handles.entrySet())) {
             release(h.getValue().ino(), h.getKey());
+          }
+          if (journal != null) {
+            modify(tx -> {
+              statfs.fold(tx);
+              return null;
+            });
           }
           transactions.commitAndWait();
           cache.writeBack();

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.FileType;
+import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.format.Timestamp;
 import org.gfsj.fs.vfs.Attributes;
 import org.gfsj.fs.vfs.Caller;
@@ -47,6 +48,10 @@ final class Inode {
   int openCount;
   /** The directory's operations, while cached (directories only). */
   Directory directory;
+  /** The access ACL beyond the mode, parsed from the attributes; null when the mode says all. */
+  PosixAcl accessAcl;
+  /** The default ACL new inodes in this directory inherit; null when none. */
+  PosixAcl defaultAcl;
 
   private Inode(Dinode d, Glock glock) {
     this.ino = d.address();
@@ -81,6 +86,7 @@ final class Inode {
     } else {
       in.map.load(d, b.data, cache, glock);
     }
+    Xattrs.loadAcls(in, cache);
     return in;
   }
 
@@ -163,22 +169,9 @@ final class Inode {
     ctime = now;
   }
 
-  /** Whether {@code caller} may do what {@code mask} (r=4, w=2, x=1) asks, as generic_permission. */
+  /** Whether {@code caller} may do what {@code mask} (r=4, w=2, x=1) asks, ACL included. */
   boolean permits(Caller caller, int mask) {
-    if (caller.isRoot()) {
-      // Root reads and writes anything; it executes only what someone may execute, or searches
-      // any directory.
-      return (mask & 1) == 0 || isDirectory() || (mode & 0111) != 0;
-    }
-    int bits;
-    if (caller.uid() == uid) {
-      bits = mode >> 6;
-    } else if (caller.inGroup(gid)) {
-      bits = mode >> 3;
-    } else {
-      bits = mode;
-    }
-    return (bits & mask & 7) == (mask & 7);
+    return AccessCheck.permits(mode, uid, gid, accessAcl, caller, mask);
   }
 
   long rdev() {

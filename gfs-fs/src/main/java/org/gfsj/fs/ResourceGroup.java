@@ -106,14 +106,6 @@ final class ResourceGroup {
     return header.free() - pendingFree;
   }
 
-  synchronized int free() {
-    return header.free();
-  }
-
-  synchronized int dinodes() {
-    return header.dinodes();
-  }
-
   /**
    * Allocates a run of up to {@code max} free blocks in state {@code state}, the first at or after
    * {@code goal} if the group has one there; returns the first block and puts the length in

@@ -11,6 +11,8 @@ import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.MetadataHeader;
 import org.gfsj.fs.format.MetadataType;
+import org.gfsj.fs.format.PosixAcl;
+import org.gfsj.fs.format.XattrBlock;
 import org.gfsj.fs.vfs.Caller;
 import org.gfsj.fs.vfs.Errno;
 import org.gfsj.fs.vfs.FsException;
@@ -20,17 +22,17 @@ import org.gfsj.fs.vfs.Vfs;
  * Extended attributes (GFS2's xattr.c), in the user, trusted and security namespaces, with their
  * Linux permission rules: user.* follows the file's read and write permission and exists only on
  * regular files and directories; trusted.* is root's alone, invisible to others; security.* is
- * readable by all and written by root.
+ * readable by all and written by root. Of the system namespace, the two POSIX ACLs
+ * ({@value PosixAcl#ACCESS}, {@value PosixAcl#DEFAULT}), readable by all and set by the owner under
+ * {@link Acls}' rules.
  *
- * <p>All of an inode's attributes live in one block (type {@link MetadataType#XATTR}) named by
- * the dinode: a u32 count at byte 24, then from byte 32 records of u16 name length, u16 reserved,
- * u32 value length, the name and the value, each record padded to 8 bytes. The block is written
- * whole at each change, inside the operation's transaction; it is freed with its last attribute.
+ * <p>All of an inode's attributes live in one block ({@link XattrBlock}) named by the dinode. The
+ * block is written whole at each change, inside the operation's transaction; it is freed with its
+ * last attribute.
  */
 final class Xattrs {
   static final int MAX_NAME = 255;
   static final int MAX_VALUE = 65536;
-  private static final int RECORDS = 32;
 
   private final BufferCache cache;
   private final Allocator allocator;
@@ -40,48 +42,24 @@ final class Xattrs {
     this.allocator = allocator;
   }
 
-  private static void check(ByteBuffer b, long address) throws CorruptMetadataException {
-    MetadataHeader.check(b, MetadataType.XATTR, address);
-  }
-
   /** Every attribute of {@code in}, by name. */
   private TreeMap<String, byte[]> read(Inode in) throws IOException {
-    TreeMap<String, byte[]> out = new TreeMap<>();
+    return read(in, cache);
+  }
+
+  private static TreeMap<String, byte[]> read(Inode in, BufferCache cache) throws IOException {
     if (in.xattrBlock == 0) {
-      return out;
+      return new TreeMap<>();
     }
-    ByteBuffer b = cache.read(in.xattrBlock, in.glock(), Xattrs::check).data;
-    int count = b.getInt(24);
-    int at = RECORDS;
-    for (int i = 0; i < count; i++) {
-      if (at + 8 > b.capacity()) {
-        throw new CorruptMetadataException(in.xattrBlock, "extended-attribute record " + i
-            + " runs past the block");
-      }
-      int nameLen = Short.toUnsignedInt(b.getShort(at));
-      int valueLen = b.getInt(at + 4);
-      if (valueLen < 0 || at + 8L + nameLen + valueLen > b.capacity()) {
-        throw new CorruptMetadataException(in.xattrBlock, "extended-attribute record " + i
-            + " runs past the block");
-      }
-      byte[] name = new byte[nameLen];
-      b.get(at + 8, name);
-      byte[] value = new byte[valueLen];
-      b.get(at + 8 + nameLen, value);
-      out.put(new String(name, StandardCharsets.UTF_8), value);
-      at += (8 + nameLen + valueLen + 7) & ~7;
-    }
-    return out;
+    ByteBuffer b = cache.read(in.xattrBlock, in.glock(),
+        (data, address) -> MetadataHeader.check(data, MetadataType.XATTR, address)).data;
+    return XattrBlock.decode(b, in.xattrBlock);
   }
 
   private void write(Inode in, TreeMap<String, byte[]> attrs, FsTransaction tx)
       throws IOException {
     int bs = cache.blockSize();
-    int size = RECORDS;
-    for (Map.Entry<String, byte[]> e : attrs.entrySet()) {
-      size += (8 + e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().length + 7)
-          & ~7;
-    }
+    int size = XattrBlock.size(attrs);
     if (size > bs) {
       throw new FsException(Errno.ENOSPC, "the extended attributes of inode " + in.ino()
           + " would take " + size + " bytes; one block of " + bs + " holds them all");
@@ -101,20 +79,71 @@ final class Xattrs {
       in.addBlocks(1);
     }
     BufferCache.Buffer buf = cache.fresh(in.xattrBlock, in.glock());
-    ByteBuffer b = buf.data;
-    MetadataHeader.start(b, MetadataType.XATTR, in.xattrBlock);
-    b.putInt(24, attrs.size());
-    int at = RECORDS;
-    for (Map.Entry<String, byte[]> e : attrs.entrySet()) {
-      byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-      b.putShort(at, (short) name.length).putInt(at + 4, e.getValue().length);
-      b.put(at + 8, name).put(at + 8 + name.length, e.getValue());
-      at += (8 + name.length + e.getValue().length + 7) & ~7;
-    }
+    XattrBlock.encode(buf.data, in.xattrBlock, attrs);
     tx.change(buf);
   }
 
-  private enum Namespace { USER, TRUSTED, SECURITY }
+  /**
+   * Parses the ACLs of {@code in} into its fields, as the inode is loaded: the permission check
+   * needs the access ACL on every call, so it is read once per inode the cache holds.
+   */
+  static void loadAcls(Inode in, BufferCache cache) throws IOException {
+    if (in.xattrBlock == 0) {
+      return;
+    }
+    TreeMap<String, byte[]> attrs = read(in, cache);
+    in.accessAcl = storedAcl(in, attrs, PosixAcl.ACCESS);
+    in.defaultAcl = storedAcl(in, attrs, PosixAcl.DEFAULT);
+  }
+
+  private static PosixAcl storedAcl(Inode in, TreeMap<String, byte[]> attrs, String name)
+      throws CorruptMetadataException {
+    byte[] v = attrs.get(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return PosixAcl.decode(v);
+    } catch (PosixAcl.InvalidAclException e) {
+      throw new CorruptMetadataException(in.xattrBlock, "inode " + in.ino() + "'s " + name
+          + " is no valid ACL: " + e.getMessage());
+    }
+  }
+
+  /** After a chmod of {@code in}: its access ACL, if it has one, takes the new mode's bits. */
+  void modeChanged(Inode in, FsTransaction tx) throws IOException {
+    PosixAcl acl = Acls.chmod(in);
+    if (acl != null) {
+      TreeMap<String, byte[]> attrs = read(in);
+      attrs.put(PosixAcl.ACCESS, acl.encode());
+      write(in, attrs, tx);
+    }
+  }
+
+  /**
+   * Gives the new inode {@code in} its mode and ACLs from its directory {@code dir} and the
+   * caller's {@code umask} ({@link Acls#inherit}). The caller reserved a block for the attributes
+   * when the directory has a default ACL.
+   */
+  void inherit(Inode dir, Inode in, int umask, FsTransaction tx) throws IOException {
+    Acls.Inherited i = Acls.inherit(dir, in.mode, umask);
+    in.mode = i.mode();
+    if (!i.anyAcl()) {
+      return;
+    }
+    TreeMap<String, byte[]> attrs = new TreeMap<>();
+    if (i.access() != null) {
+      attrs.put(PosixAcl.ACCESS, i.access().encode());
+    }
+    if (i.defaults() != null) {
+      attrs.put(PosixAcl.DEFAULT, i.defaults().encode());
+    }
+    in.accessAcl = i.access();
+    in.defaultAcl = i.defaults();
+    write(in, attrs, tx);
+  }
+
+  private enum Namespace { USER, TRUSTED, SECURITY, SYSTEM }
 
   private static Namespace namespace(String name) throws FsException {
     if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
@@ -129,8 +158,11 @@ final class Xattrs {
     if (name.startsWith("security.") && name.length() > 9) {
       return Namespace.SECURITY;
     }
+    if (Acls.isAclName(name)) {
+      return Namespace.SYSTEM;
+    }
     throw new FsException(Errno.EOPNOTSUPP, "attribute '" + name + "': only the user, trusted"
-        + " and security namespaces are supported");
+        + " and security namespaces and the system namespace's POSIX ACLs are supported");
   }
 
   /** Whether {@code caller} may see attribute {@code name} of {@code in} at all. */
@@ -155,6 +187,9 @@ final class Xattrs {
         if (!in.permits(caller, Vfs.W_OK)) {
           throw new FsException(Errno.EACCES, caller + " may not write inode " + in.ino());
         }
+      }
+      case SYSTEM -> {
+        // Acls checks who may set an ACL, with the value in hand
       }
       case TRUSTED, SECURITY -> {
         if (!caller.isRoot()) {
@@ -195,6 +230,35 @@ final class Xattrs {
     }
     mayWrite(ns, in, caller);
     TreeMap<String, byte[]> attrs = read(in);
+    if (ns == Namespace.SYSTEM) {
+      // the kernel's ACL calls carry no create/replace flags; an empty list removes the ACL
+      int mode = in.mode;
+      PosixAcl access = in.accessAcl;
+      PosixAcl defaults = in.defaultAcl;
+      try {
+        byte[] stored = Acls.set(in, name, value, caller);
+        if (stored != null && name.equals(PosixAcl.DEFAULT) && XattrBlock.size(
+            new TreeMap<>(Map.of(PosixAcl.ACCESS, stored, name, stored)))
+            > cache.blockSize()) {
+          // a new inode gets this ACL twice (access and default) in its own attribute block
+          throw new FsException(Errno.ENOSPC, "a default ACL of " + value.length + " bytes"
+              + " leaves new inodes no room for the ACLs they inherit; use fewer entries");
+        }
+        if (stored == null) {
+          attrs.remove(name);
+        } else {
+          attrs.put(name, stored);
+        }
+        write(in, attrs, tx);
+      } catch (FsException e) {
+        // refused before anything was written: the cached inode stays as the disk has it
+        in.mode = mode;
+        in.accessAcl = access;
+        in.defaultAcl = defaults;
+        throw e;
+      }
+      return;
+    }
     boolean exists = attrs.containsKey(name);
     if ((flags & Vfs.XATTR_CREATE) != 0 && exists) {
       throw new FsException(Errno.EEXIST, "attribute '" + name + "' exists");
@@ -209,6 +273,9 @@ final class Xattrs {
   void remove(Inode in, String name, Caller caller, FsTransaction tx) throws IOException {
     Namespace ns = namespace(name);
     mayWrite(ns, in, caller);
+    if (ns == Namespace.SYSTEM) {
+      Acls.remove(in, name, caller);
+    }
     TreeMap<String, byte[]> attrs = read(in);
     if (attrs.remove(name) == null) {
       throw new FsException(Errno.ENODATA, "inode " + in.ino() + " has no attribute '" + name

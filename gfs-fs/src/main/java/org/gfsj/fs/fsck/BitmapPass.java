@@ -9,9 +9,10 @@ import org.gfsj.fs.format.BlockState;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.ResourceGroupHeader;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
+import org.gfsj.fs.format.StatfsChange;
 
 /**
- * Pass 4: each group's bitmap against what pass 2 reached, then the group header's counts against
+ * Pass 5: each group's bitmap against what pass 2 reached, then the group header's counts against
  * the bitmap. A group's bitmaps are read with one I/O and written back only if they changed.
  * Problems are reported in runs of neighbouring blocks, so a leaked 1 GiB file is one line.
  */
@@ -24,6 +25,11 @@ final class BitmapPass {
   private final int bs;
   private final int perBitmap;
   private Run run;
+  /** What the bitmaps count, after this pass's repairs: data blocks, free blocks, dinodes. */
+  private long totalBlocks;
+  private long freeBlocks;
+  private long dinodeCount;
+  private boolean everyGroupCounted = true;
 
   /** Neighbouring blocks with the same problem, reported as one line. */
   private record Run(String problem, String repair, long first, long last) {}
@@ -45,6 +51,7 @@ final class BitmapPass {
       try {
         check(g);
       } catch (CorruptMetadataException e) {
+        everyGroupCounted = false;
         findings.left(e.getMessage(), "the group's bitmaps are left as they are; restore them"
             + " from a backup");
       }
@@ -82,12 +89,20 @@ final class BitmapPass {
       }
     }
     flush();
+    totalBlocks += g.dataBlocks();
+    freeBlocks += free;
+    this.dinodeCount += dinodeCount;
     for (int k = 0; k < changed.length; k++) {
       if (changed[k]) {
         repairs.write(g.address() + 1 + k, all.slice(k * bs, bs));
       }
     }
     checkCounts(g, free, dinodeCount);
+  }
+
+  /** The totals statfs must report, or null when a group's bitmaps could not be read. */
+  StatfsChange totals() {
+    return everyGroupCounted ? new StatfsChange(totalBlocks, freeBlocks, dinodeCount) : null;
   }
 
   private BlockState expected(long address) {

@@ -11,7 +11,7 @@ import org.gfsj.journal.device.DeviceOptions;
 
 /**
  * Checks (and with repair, fixes) an unmounted filesystem in e2fsck's order: journals first, then
- * the groups, the tree, link counts and bitmaps. The caller opens the device: exclusively, and
+ * the groups, the tree, its connectivity (lost+found), link counts, bitmaps and the statfs totals. The caller opens the device: exclusively, and
  * read-only unless repairing.
  */
 public final class Fsck {
@@ -125,10 +125,15 @@ public final class Fsck {
     findings.say("Pass 2: Checking inodes, blocks, sizes and directory structure");
     TreeWalk walk = new TreeWalk(fs, groups, findings, repairs);
     walk.run();
-    findings.say("Pass 3: Checking reference counts");
+    findings.say("Pass 3: Checking directory connectivity");
+    new LostAndFound(fs, groups, findings, repairs, walk).run();
+    findings.say("Pass 4: Checking reference counts");
     LinkCountPass.run(walk.links, findings, repairs);
-    findings.say("Pass 4: Checking block bitmaps and group summary information");
-    new BitmapPass(fs, findings, repairs, walk).run(groups);
+    findings.say("Pass 5: Checking block bitmaps and group summary information");
+    BitmapPass bitmaps = new BitmapPass(fs, findings, repairs, walk);
+    bitmaps.run(groups);
+    findings.say("Pass 6: Checking the statfs totals");
+    StatfsPass.run(fs, bitmaps.totals(), findings, repairs);
     progress.finish();
     if (repair && findings.fixed() > 0) {
       fs.device().flush();

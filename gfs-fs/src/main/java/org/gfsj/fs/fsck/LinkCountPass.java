@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Pass 3: each reachable inode's link count against the references pass 2 counted (entries, and
+ * Pass 4: each reachable inode's link count against the references pass 2 counted (entries, and
  * for a directory its "." and its subdirectories' ".."). The counted value is the truth: it is
  * what the tree says, and a wrong count either frees a live file at its next unlink or leaks it.
  */

@@ -2,12 +2,20 @@ package org.gfsj.fs.fsck;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.gfsj.fs.FileSystemReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.gfsj.fs.FileSystemReader;
+import org.gfsj.fs.format.CorruptMetadataException;
+import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.DirectoryEntry;
 import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.DirectoryRecords;
+import org.gfsj.fs.format.FileType;
+import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.MetadataHeader;
+import org.gfsj.fs.format.MetadataType;
+import org.gfsj.fs.format.NameHash;
 
 /**
  * The in-place edits -y makes to metadata blocks: each reads the block, changes a field and seals
@@ -101,6 +109,94 @@ final class MetadataRepairs {
       write(dir, d);
     }
     return at >= 0;
+  }
+
+  /**
+   * Adds {@code entry} to directory {@code dir}, small or hashed, where a record has room (the
+   * dinode's area, or the leaf chain the name's hash leads to), moving no other entry, with a
+   * hash value unique in the directory; the entry count rises by one. Returns false when there is
+   * no room.
+   */
+  boolean addEntry(long dir, DirectoryEntry entry) throws IOException {
+    ByteBuffer d = fs.block(dir);
+    Dinode dinode = Dinode.decode(d, dir);
+    byte[] name = entry.name().getBytes(StandardCharsets.UTF_8);
+    int hash = NameHash.of(name);
+    int need = DirectoryRecords.need(name.length);
+    List<Long> blocks = new ArrayList<>();
+    List<ByteBuffer> areas = new ArrayList<>();
+    List<ByteBuffer> images = new ArrayList<>();
+    if (dinode.isHashedDirectory()) {
+      long[] table = fs.hashTable(dinode, d);
+      int i = HashTableBlock.index(hash, Integer.numberOfTrailingZeros(table.length));
+      // every value with this hash's prefix lives in this chain: uniqueness is checked here
+      for (long leaf : fs.leafChain(table[i], dir)) {
+        ByteBuffer l = fs.block(leaf);
+        blocks.add(leaf);
+        images.add(l);
+        areas.add(DirectoryLeaf.area(l));
+      }
+    } else {
+      blocks.add(dir);
+      images.add(d);
+      areas.add(writableDataArea(d));
+    }
+    long value = NameHash.unique(hash,
+        v -> areas.stream().anyMatch(a -> DirectoryRecords.holdsValue(a, v)));
+    if (value == NameHash.NONE_FREE) {
+      return false;
+    }
+    for (int k = 0; k < areas.size(); k++) {
+      int at = DirectoryRecords.room(areas.get(k), need);
+      if (at < 0) {
+        continue;
+      }
+      DirectoryRecords.insert(areas.get(k), at, entry.inode(), (int) value, name, entry.type());
+      if (blocks.get(k) != dir) {
+        DirectoryLeaf.entries(images.get(k), DirectoryLeaf.entries(images.get(k)) + 1);
+        write(blocks.get(k), images.get(k));
+      }
+      d.putInt(ENTRIES, d.getInt(ENTRIES) + 1);
+      write(dir, d);
+      return true;
+    }
+    return false;
+  }
+
+  /** Points the ".." entry of directory {@code dir}, small or hashed, at {@code parent}. */
+  void setDotDot(long dir, long parent) throws IOException {
+    ByteBuffer d = fs.block(dir);
+    Dinode dinode = Dinode.decode(d, dir);
+    byte[] dotDot = "..".getBytes(StandardCharsets.UTF_8);
+    if (!dinode.isHashedDirectory()) {
+      ByteBuffer area = writableDataArea(d);
+      int at = DirectoryRecords.find(area, dotDot);
+      if (at >= 0) {
+        DirectoryRecords.retarget(area, at, parent, FileType.DIRECTORY);
+        write(dir, d);
+        return;
+      }
+    } else {
+      long[] table = fs.hashTable(dinode, d);
+      int i = HashTableBlock.index(NameHash.of(dotDot), Integer.numberOfTrailingZeros(table.length));
+      for (long leaf : fs.leafChain(table[i], dir)) {
+        ByteBuffer l = fs.block(leaf);
+        ByteBuffer area = DirectoryLeaf.area(l);
+        int at = DirectoryRecords.find(area, dotDot);
+        if (at >= 0) {
+          DirectoryRecords.retarget(area, at, parent, FileType.DIRECTORY);
+          write(leaf, l);
+          return;
+        }
+      }
+    }
+    throw new CorruptMetadataException(dir, "directory " + dir + " has no '..' entry");
+  }
+
+  /** The dinode's data area as a view that writes through to {@code dinodeBlock}. */
+  private static ByteBuffer writableDataArea(ByteBuffer dinodeBlock) {
+    return dinodeBlock.duplicate().limit(dinodeBlock.capacity()).position(Dinode.DATA_OFFSET)
+        .slice();
   }
 
   void write(long address, ByteBuffer block) throws IOException {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.gfsj.fs.FileSystemReader;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.Dinode;
@@ -22,13 +23,15 @@ import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.MetadataHeader;
 import org.gfsj.fs.format.MetadataType;
+import org.gfsj.fs.format.PosixAcl;
+import org.gfsj.fs.format.XattrBlock;
 
 /**
  * Pass 2: walks the users' tree from the root and the system tree from the master directory.
  * Every reachable dinode is decoded (CRC, type), its blocks claimed (inside a data area, not
  * claimed twice), its block count checked, and every directory entry checked against the dinode
- * it names. What it claims is what pass 4 expects the bitmaps to say; the references it counts
- * are what pass 3 expects the link counts to be.
+ * it names. What it claims is what pass 5 expects the bitmaps to say; the references it counts
+ * are what pass 4 expects the link counts to be.
  */
 final class TreeWalk {
   private static final int EXTENT_COUNT = 24;
@@ -49,6 +52,9 @@ final class TreeWalk {
   /** Hashed directories' blocks other than leaves, until their leaves are counted. */
   private final Map<Long, Long> pendingBlockCounts = new HashMap<>();
   private long visited;
+  /** What the root's entry "lost+found" names (0: no such entry), and as what type. */
+  private long lostAndFound;
+  private FileType lostAndFoundType;
 
   /** A directory to read, and the directory whose entry led to it. */
   private record Pending(long dir, long parent) {}
@@ -77,11 +83,66 @@ final class TreeWalk {
     links.get(top)[1]++;
     Deque<Pending> todo = new ArrayDeque<>();
     todo.push(new Pending(top, top));
+    drain(todo);
+  }
+
+  private void drain(Deque<Pending> todo) throws IOException {
     while (!todo.isEmpty()) {
       Pending p = todo.pop();
       links.get(p.dir())[1]++; // its "."
       readDirectory(p.dir(), p.parent(), todo);
     }
+  }
+
+  /**
+   * Walks {@code ino} as if a directory entry named it (pass 3 gives it one in lost+found): claims
+   * its blocks, counts that entry and, for a directory, the ".." naming {@code dotDot} and the
+   * subtree below it.
+   */
+  void adopt(long ino, long dotDot) throws IOException {
+    Dinode d = visit(ino, null);
+    if (d == null) {
+      return;
+    }
+    links.get(ino)[1]++;
+    if (d.type() == FileType.DIRECTORY) {
+      int[] parent = links.get(dotDot);
+      if (parent != null) {
+        parent[1]++;
+      }
+      Deque<Pending> todo = new ArrayDeque<>();
+      todo.push(new Pending(ino, dotDot));
+      drain(todo);
+    }
+  }
+
+  /** Whether the walk reached dinode {@code address}. */
+  boolean reached(long address) {
+    return dinodes.get(Math.toIntExact(address));
+  }
+
+  /** Whether a reached file uses block {@code address} (other than as its dinode). */
+  boolean claimed(long address) {
+    return blocks.get(Math.toIntExact(address));
+  }
+
+  /** A reached inode's link count as on disk. */
+  int linksOnDisk(long ino) {
+    return links.get(ino)[0];
+  }
+
+  /** Records a link count a repair wrote. */
+  void linksOnDisk(long ino, int nlink) {
+    links.get(ino)[0] = nlink;
+  }
+
+  /** The inode the root's entry "lost+found" names, 0 if there is none. */
+  long lostAndFound() {
+    return lostAndFound;
+  }
+
+  FileType lostAndFoundType() {
+    return lostAndFoundType;
   }
 
   /**
@@ -140,7 +201,7 @@ final class TreeWalk {
     }
     if (d.xattrBlock() != 0) {
       counted += claim(d, d.xattrBlock(), 1, "extended-attribute block");
-      checkHeader(d, d.xattrBlock(), MetadataType.XATTR);
+      checkXattrs(d, d.xattrBlock());
     }
     if (d.type() == FileType.DIRECTORY && d.isHashedDirectory()) {
       // its leaves are outside its block map: counted when the directory is read
@@ -192,12 +253,44 @@ final class TreeWalk {
     return clash >= 0 && clash < to;
   }
 
-  private void checkHeader(Dinode d, long address, MetadataType type) throws IOException {
+  /**
+   * The attribute block decodes, and each POSIX ACL in it is a valid list: a mount withdraws when
+   * it loads an inode whose ACL is not, so -y removes such an ACL (the mode's bits stay, and say
+   * what the owner, group class and others may do).
+   */
+  private void checkXattrs(Dinode d, long address) throws IOException {
+    ByteBuffer b = fs.block(address);
+    TreeMap<String, byte[]> attrs;
     try {
-      MetadataHeader.check(fs.block(address), type, address);
+      attrs = XattrBlock.decode(b, address);
     } catch (CorruptMetadataException e) {
       findings.left(e.getMessage() + " (of inode " + d.address() + ")", "left as it is; remove"
           + " and set the file's extended attributes again");
+      return;
+    }
+    boolean changed = false;
+    for (String name : List.of(PosixAcl.ACCESS, PosixAcl.DEFAULT)) {
+      byte[] value = attrs.get(name);
+      if (value == null) {
+        continue;
+      }
+      try {
+        PosixAcl.decode(value);
+      } catch (PosixAcl.InvalidAclException e) {
+        String problem = "inode " + d.address() + "'s " + name + " is no valid ACL ("
+            + e.getMessage() + ")";
+        if (findings.repair()) {
+          attrs.remove(name);
+          changed = true;
+          findings.fixed(problem, "ACL removed; the mode's permission bits stand");
+        } else {
+          findings.left(problem, "run fsck.gfsj -y to remove it");
+        }
+      }
+    }
+    if (changed) {
+      XattrBlock.encode(b, address, attrs);
+      repairs.write(address, b);
     }
   }
 
@@ -411,6 +504,10 @@ final class TreeWalk {
               "left as it is; move the directory's contents to a new directory");
         }
         continue;
+      }
+      if (dir.address() == fs.superBlock().rootDinode() && e.name().equals(LostAndFound.NAME)) {
+        lostAndFound = e.inode();
+        lostAndFoundType = e.type();
       }
       String[] why = new String[1];
       boolean seen = dinodes.get(Math.toIntExact(e.inode()));

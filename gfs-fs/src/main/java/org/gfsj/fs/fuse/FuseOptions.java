@@ -18,7 +18,7 @@ import java.util.List;
  * libfuse2 offers no call to invalidate. Names stay cached ({@code entry_timeout} as libfuse
  * sets it): the kernel drops them itself on local renames and unlinks.
  * {@code default_permissions} is never passed: the kernel would check mode bits only, while
- * {@link org.gfsj.fs.vfs.Vfs} checks each caller's uid and groups itself, and later ACLs too.
+ * {@link org.gfsj.fs.vfs.Vfs} checks each caller's uid, groups and the inode's POSIX ACL itself.
  *
  * @param device what the mount serves, shown as the fsname
  * @param readOnly mount read-only

@@ -60,6 +60,8 @@ public final class GfsjFuse extends FuseStubFS {
   private final PathResolver paths;
   private final OpenFiles openFiles = new OpenFiles();
   private final SupplementaryGroups groups;
+  /** Whether the kernel leaves the umask to us (FUSE_DONT_MASK granted at init). */
+  private volatile boolean umaskIsOurs;
 
   public GfsjFuse(Vfs vfs) {
     this(vfs, SupplementaryGroups.ofSystem());
@@ -110,6 +112,29 @@ public final class GfsjFuse extends FuseStubFS {
         () -> FuseReadahead.apply(mountPoint, options.readaheadKb()));
   }
 
+  /**
+   * {@code fuse_operations.init}: asks the kernel for FUSE_DONT_MASK, so that creates arrive with
+   * the mode the program passed and the caller's umask beside it (in the context) instead of a
+   * mode already masked. A new inode in a directory with a default ACL must ignore the umask, as
+   * on a kernel filesystem; the Vfs applies it otherwise. {@code conn} is libfuse2's
+   * {@code struct fuse_conn_info}: u32 proto_major, proto_minor, async_read, max_write,
+   * max_readahead, capable (byte 20), want (byte 24).
+   */
+  @Override
+  public Pointer init(Pointer conn) {
+    final int capable = 20;
+    final int want = 24;
+    final int dontMask = 1 << 6;
+    if ((conn.getInt(capable) & dontMask) != 0) {
+      conn.putInt(want, conn.getInt(want) | dontMask);
+      umaskIsOurs = true;
+    } else {
+      LOG.warn("the kernel does not offer FUSE_DONT_MASK: it applies the umask to every create,"
+          + " also in directories with a default ACL, which POSIX says must ignore it");
+    }
+    return null;
+  }
+
   /** Files and directories the kernel holds open now. */
   public int openCount() {
     return openFiles.size();
@@ -140,7 +165,8 @@ public final class GfsjFuse extends FuseStubFS {
     int uid = (int) c.uid.get();
     int gid = (int) c.gid.get();
     int pid = (int) c.pid.get();
-    return new Caller(uid, gid, uid == 0 ? new int[0] : groups.of(pid, uid, gid), pid);
+    int umask = umaskIsOurs ? (int) c.umask.get() : 0;
+    return new Caller(uid, gid, uid == 0 ? new int[0] : groups.of(pid, uid, gid), pid, umask);
   }
 
   private OpenFile opened(FuseFileInfo fi) throws FsException {

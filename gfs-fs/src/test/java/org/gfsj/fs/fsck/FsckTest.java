@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.gfsj.fs.FileSystemReader;
 import org.gfsj.fs.GfsMount;
 import org.gfsj.fs.MountOptions;
@@ -24,8 +25,11 @@ import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.LockProtocol;
 import org.gfsj.fs.format.MetadataHeader;
+import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.format.ResourceGroupHeader;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
+import org.gfsj.fs.format.StatfsChange;
+import org.gfsj.fs.format.XattrBlock;
 import org.gfsj.fs.mkfs.Mkfs;
 import org.gfsj.fs.mkfs.MkfsOptions;
 import org.gfsj.fs.vfs.Caller;
@@ -240,6 +244,65 @@ class FsckTest {
   }
 
   @Test
+  void unattachedFileGoesToLostAndFoundWhichFsckMakes() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long second = inode(dev, "second");
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long root = fs.superBlock().rootDinode();
+    // the entry is lost; the dinode stays allocated with its link and its data
+    new MetadataRepairs(fs).removeEntry(root, root, Dinode.DATA_OFFSET, second);
+    findsAndRepairs(dev, "inode " + second + " (regular, 5000 bytes, uid 0) is in no directory");
+    long lostFound = inode(dev, "lost+found");
+    FileSystemReader after = FileSystemReader.of(dev);
+    assertEquals(040700, after.dinode(lostFound).mode());
+    assertEquals(second, after.lookup(lostFound, "#" + second));
+    try (GfsMount mounted = GfsMount.open(dev, mountOptions())) {
+      long found = mounted.lookup(mounted.lookup(mounted.root(), "lost+found", ROOT).ino(),
+          "#" + second, ROOT).ino();
+      assertEquals(5000, mounted.getattr(found).size());
+      assertEquals(1, mounted.getattr(found).nlink());
+      // the ACL populate gave it came along with it
+      assertEquals(0100640, mounted.getattr(found).mode());
+    }
+  }
+
+  @Test
+  void unattachedDirectoryMovesWithItsSubtreeIntoAnExistingLostAndFound() throws IOException {
+    MemoryBlockDevice dev = populated();
+    try (GfsMount fs = GfsMount.open(dev, mountOptions())) {
+      fs.mkdir(fs.root(), "lost+found", 0700, ROOT);
+    }
+    long dir = inode(dev, "dir");
+    long lostFound = inode(dev, "lost+found");
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long root = fs.superBlock().rootDinode();
+    new MetadataRepairs(fs).removeEntry(root, root, Dinode.DATA_OFFSET, dir);
+    findsAndRepairs(dev, "inode " + dir + " (directory, " + BS + " bytes, uid 0) is in no"
+        + " directory");
+    FileSystemReader after = FileSystemReader.of(dev);
+    assertEquals(dir, after.lookup(lostFound, "#" + dir));
+    assertEquals(lostFound, after.lookup(dir, ".."));
+    assertEquals(3, after.dinode(lostFound).nlink(), "lost+found gained a subdirectory");
+    long big = after.lookup(dir, "big");
+    assertEquals(40_000, after.dinode(big).size(), "the subtree came back whole");
+  }
+
+  @Test
+  void unattachedEmptyFileIsFreedAsE2fsckClearsIt() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long empty;
+    try (GfsMount fs = GfsMount.open(dev, mountOptions())) {
+      empty = write(fs, fs.root(), "empty", 0);
+    }
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long root = fs.superBlock().rootDinode();
+    new MetadataRepairs(fs).removeEntry(root, root, Dinode.DATA_OFFSET, empty);
+    findsAndRepairs(dev, "block " + empty + ": unreachable inode(s) marked in use");
+    assertEquals(List.of(), FileSystemReader.of(dev).directory(root).stream()
+        .filter(e -> e.name().equals("lost+found")).toList(), "no lost+found for nothing");
+  }
+
+  @Test
   void wrongGroupFreeCount() throws IOException {
     MemoryBlockDevice dev = populated();
     FileSystemReader fs = FileSystemReader.of(dev);
@@ -284,6 +347,39 @@ class FsckTest {
     b.putInt(28, 4242); // the uid, without sealing the block again
     dev.write(plain, b.clear());
     findsAndRepairs(dev, "points at block " + plain + ", which is not a valid dinode");
+  }
+
+  @Test
+  void wrongStatfsTotalsAreSetFromTheBitmaps() throws IOException {
+    MemoryBlockDevice dev = populated();
+    FileSystemReader fs = FileSystemReader.of(dev);
+    long master = fs.systemFile("statfs");
+    StatfsChange right = fs.statfs(master);
+    editBlock(dev, master, b -> new StatfsChange(right.total(), right.free() + 77,
+        right.dinodes()).encode(b, Dinode.DATA_OFFSET));
+    long change1 = fs.lookup(fs.systemFile("per_node"), "statfs_change1");
+    editBlock(dev, change1, b -> new StatfsChange(0, 0, 5).encode(b, Dinode.DATA_OFFSET));
+    findsAndRepairs(dev, "statfs says " + right.total() + " data blocks, " + (right.free() + 77)
+        + " free, " + (right.dinodes() + 5) + " dinodes; the bitmaps say " + right.total() + ", "
+        + right.free() + ", " + right.dinodes());
+    assertEquals(new StatfsChange(0, 0, 0), FileSystemReader.of(dev).statfs(change1));
+  }
+
+  @Test
+  void invalidAclIsRemoved() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long second = inode(dev, "second");
+    long xattrs = FileSystemReader.of(dev).dinode(second).xattrBlock();
+    editBlock(dev, xattrs, b -> {
+      TreeMap<String, byte[]> attrs = XattrBlock.decode(b, xattrs);
+      byte[] acl = attrs.get(PosixAcl.ACCESS);
+      acl[4 + 8 * 3] = (byte) PosixAcl.OTHER; // the mask entry turned into a second other entry
+      XattrBlock.encode(b, xattrs, attrs);
+    });
+    findsAndRepairs(dev, "inode " + second + "'s system.posix_acl_access is no valid ACL");
+    assertEquals(xattrs, FileSystemReader.of(dev).dinode(second).xattrBlock());
+    assertTrue(!XattrBlock.decode(FileSystemReader.of(dev).block(xattrs), xattrs)
+        .containsKey(PosixAcl.ACCESS), "the invalid ACL is gone");
   }
 
   @Test
@@ -386,7 +482,11 @@ class FsckTest {
     long d = fs.mkdir(fs.root(), "dir", 0755, ROOT).ino();
     fs.mkdir(d, "sub", 0755, ROOT);
     write(fs, fs.root(), "plain", 100);
-    write(fs, fs.root(), "second", 5000);
+    long second = write(fs, fs.root(), "second", 5000);
+    fs.setxattr(second, PosixAcl.ACCESS, new PosixAcl(List.of(
+        new PosixAcl.Entry(PosixAcl.USER_OBJ, 6, -1), new PosixAcl.Entry(PosixAcl.USER, 4, 1000),
+        new PosixAcl.Entry(PosixAcl.GROUP_OBJ, 4, -1), new PosixAcl.Entry(PosixAcl.MASK, 4, -1),
+        new PosixAcl.Entry(PosixAcl.OTHER, 0, -1))).encode(), 0, ROOT);
     long big = write(fs, d, "big", 40_000);
     fs.link(big, fs.root(), "big-link", ROOT);
     fs.symlink(d, "sym", "../plain", ROOT);

@@ -1,0 +1,168 @@
+package org.gfsj.it.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * POSIX ACLs on a real mount, set and read with setfacl and getfacl (Debian's acl package) and
+ * checked by running programs as other users: a named user or group gets what its entry, within
+ * the mask, allows; the mode's group bits show the mask; a default ACL is inherited by new files
+ * and directories in place of the umask; everything survives a remount.
+ */
+class AclMountTest {
+  private static final int NOBODY = 65534;
+  private static final int GROUP = 4711;
+
+  @TempDir Path tmp;
+  private GfsjMounts mounts;
+  private Path image;
+  private Path mnt;
+  private ProcessHandle server;
+
+  @BeforeEach
+  void mount() throws Exception {
+    GfsjMounts.requireFuse();
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    mounts = new GfsjMounts();
+    image = Commands.sparseImage(tmp.resolve("image"), 1L << 30);
+    Commands.mkfs(image);
+    mnt = Files.createDirectory(tmp.resolve("mnt"));
+    server = mounts.mount(image, mnt);
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (mounts != null) {
+      mounts.close();
+    }
+  }
+
+  /** Runs a shell command as uid/gid 65534 with the given supplementary groups. */
+  private static Commands.Result asNobody(String script, int... groups) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY,
+        "--regid=" + NOBODY));
+    if (groups.length == 0) {
+      cmd.add("--clear-groups");
+    } else {
+      StringBuilder g = new StringBuilder();
+      for (int x : groups) {
+        g.append(g.length() == 0 ? "" : ",").append(x);
+      }
+      cmd.add("--groups=" + g);
+    }
+    cmd.addAll(List.of("sh", "-c", script));
+    return Commands.run(cmd);
+  }
+
+  private static Commands.Result sh(String script) throws Exception {
+    return Commands.run("sh", "-c", script).expect(0, script);
+  }
+
+  /** getfacl's entries, numeric, without the header comments. */
+  private static String getfacl(Path p, String... flags) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("getfacl", "-n", "-p", "--omit-header"));
+    cmd.addAll(List.of(flags));
+    cmd.add(p.toString());
+    return Commands.run(cmd).expect(0, "getfacl " + p).output().strip();
+  }
+
+  private static String mode(Path p) throws Exception {
+    return sh("stat -c %A " + p).output().strip();
+  }
+
+  private static boolean denied(Commands.Result r) {
+    return r.status() != 0 && r.output().contains("Permission denied");
+  }
+
+  @Test
+  void namedUsersAndGroupsGetTheirEntryWithinTheMask() throws Exception {
+    Path doc = mnt.resolve("doc");
+    sh("echo secret > " + doc + " && chmod 640 " + doc);
+    assertTrue(denied(asNobody("cat " + doc)), "other has no access yet");
+
+    sh("setfacl -m u:" + NOBODY + ":rw " + doc);
+    assertEquals(String.join("\n", "user::rw-", "user:" + NOBODY + ":rw-", "group::r--",
+        "mask::rw-", "other::---"), getfacl(doc));
+    assertEquals("-rw-rw----", mode(doc), "the group bits show the mask");
+    assertEquals("secret", asNobody("cat " + doc).expect(0, "named user reads").output().strip());
+    asNobody("echo more >> " + doc).expect(0, "named user writes");
+
+    sh("chmod 640 " + doc);
+    assertTrue(getfacl(doc).contains("mask::r--"), "chmod sets the mask: " + getfacl(doc));
+    assertTrue(denied(asNobody("echo again >> " + doc)), "w is masked off now");
+    asNobody("cat " + doc).expect(0, "r is still granted");
+
+    assertTrue(asNobody("setfacl -m u:" + NOBODY + ":rwx " + doc).output()
+        .contains("Operation not permitted"), "only the owner sets an ACL");
+
+    Path team = mnt.resolve("team");
+    sh("echo plan > " + team + " && chmod 600 " + team + " && setfacl -m g:" + GROUP + ":rw "
+        + team);
+    asNobody("echo member >> " + team, GROUP).expect(0, "a named group's member writes");
+    assertTrue(denied(asNobody("cat " + team)), "without the group: other::---");
+
+    sh("setfacl -b " + doc);
+    assertEquals(String.join("\n", "user::rw-", "group::r--", "other::---"), getfacl(doc));
+    assertTrue(denied(asNobody("cat " + doc)), "the ACL is gone");
+  }
+
+  @Test
+  void aDefaultAclIsInheritedAndTheUmaskIgnoredAsOnAKernelFilesystem() throws Exception {
+    Path dir = mnt.resolve("projects");
+    sh("mkdir -m 755 " + dir + " && setfacl -d -m u:" + NOBODY + ":rwx " + dir);
+    String defaults = String.join("\n", "user::rwx", "user:" + NOBODY + ":rwx", "group::r-x",
+        "mask::rwx", "other::r-x");
+    assertEquals(defaults, getfacl(dir, "-d"));
+
+    sh("umask 077 && echo x > " + dir.resolve("file") + " && mkdir " + dir.resolve("sub"));
+    Path file = dir.resolve("file");
+    assertEquals("-rw-rw-r--", mode(file), "0666 within the default ACL; umask 077 ignored");
+    assertEquals(String.join("\n", "user::rw-", "user:" + NOBODY + ":rwx\t#effective:rw-",
+        "group::r-x\t#effective:r--", "mask::rw-", "other::r--"), getfacl(file));
+    asNobody("echo mine >> " + file).expect(0, "the inherited entry grants write");
+
+    Path sub = dir.resolve("sub");
+    assertEquals("drwxrwxr-x", mode(sub));
+    assertEquals(defaults, getfacl(sub, "-d"), "a subdirectory inherits the default ACL");
+    asNobody("touch " + sub.resolve("by-nobody")).expect(0, "named user creates in sub");
+
+    sh("umask 077 && echo y > " + mnt.resolve("plain"));
+    assertEquals("-rw-------", mode(mnt.resolve("plain")), "no default ACL: the umask applies");
+  }
+
+  @Test
+  void anAclTheKernelPassesButThatIsNotSortedIsRefused() throws Exception {
+    Path f = mnt.resolve("f");
+    sh("touch " + f);
+    // user::rw-, user:7, user:5 (out of order), group::r--, mask::rw-, other::r--
+    String value = "02000000" + "01000600ffffffff" + "0200060007000000" + "0200040005000000"
+        + "04000400ffffffff" + "10000600ffffffff" + "20000400ffffffff";
+    Commands.Result r = Commands.run("python3", "-c", "import os,sys\ntry:\n os.setxattr('" + f
+        + "','system.posix_acl_access',bytes.fromhex('" + value + "'))\nexcept OSError as e:\n"
+        + " print(e.strerror); sys.exit(3)");
+    assertEquals(3, r.status(), r.output());
+    assertTrue(r.output().contains("Invalid argument"), r.output());
+  }
+
+  @Test
+  void aclsSurviveARemount() throws Exception {
+    Path doc = mnt.resolve("kept");
+    sh("echo k > " + doc + " && chmod 600 " + doc + " && setfacl -m u:" + NOBODY + ":r "
+        + doc);
+    String before = getfacl(doc);
+    GfsjMounts.umount(mnt, server);
+    server = mounts.mount(image, mnt);
+    assertEquals(before, getfacl(doc));
+    assertEquals("k", asNobody("cat " + doc).expect(0, "read after remount").output().strip());
+  }
+}
