@@ -1,6 +1,7 @@
 package org.gfsj.tools.lockd;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +12,9 @@ import java.util.concurrent.Callable;
 import org.gfsj.lockd.server.PeerList;
 import org.gfsj.lockd.tls.ClusterCa;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code gfs-tool keygen}: the cluster CA and the peers' keys and certificates for lockd. */
 @Command(
@@ -46,8 +49,12 @@ public final class KeygenCommand implements Callable<Integer> {
       description = "Replace an existing CA and any existing files of the listed peers.")
   boolean force;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     try {
       if (days <= 0) {
         throw new IllegalArgumentException("--days must be at least 1");
@@ -64,13 +71,13 @@ public final class KeygenCommand implements Callable<Integer> {
       ClusterCa ca;
       if (ClusterCa.existsIn(dir) && !force) {
         if (listed.isEmpty()) {
-          System.err.println("gfs-tool keygen: " + dir + " already holds a cluster CA; give "
+          err.println("gfs-tool keygen: " + dir + " already holds a cluster CA; give "
               + "--peers to issue certificates from it, or --force to replace it (every peer "
               + "then needs new files)");
           return 1;
         }
         ca = ClusterCa.read(dir);
-        System.out.println("using the cluster CA in " + dir.resolve(ClusterCa.CA + ".crt"));
+        out.println("using the cluster CA in " + dir.resolve(ClusterCa.CA + ".crt"));
       } else {
         ca = ClusterCa.create(cluster, validity);
         written.addAll(ca.write(dir, force));
@@ -81,11 +88,13 @@ public final class KeygenCommand implements Callable<Integer> {
         written.addAll(ca.issue(dir, p.getKey(), p.getValue().getHostString(), validity, force));
       }
       for (Path p : written) {
-        System.out.println("wrote " + p);
+        out.println("wrote " + p);
       }
+      out.flush();
       return 0;
     } catch (IOException | IllegalArgumentException e) {
-      System.err.println("gfs-tool keygen: " + e.getMessage());
+      err.println("gfs-tool keygen: " + e.getMessage());
+      err.flush();
       return 1;
     }
   }
