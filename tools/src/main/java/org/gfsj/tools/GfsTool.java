@@ -2,6 +2,7 @@ package org.gfsj.tools;
 
 import org.gfsj.tools.fs.JournalsCommand;
 import org.gfsj.tools.fs.SuperBlockCommand;
+import org.gfsj.tools.lockd.KeygenCommand;
 import org.gfsj.tools.lockd.LockdCommand;
 import org.gfsj.tools.lockd.LockdumpCommand;
 import org.gfsj.tools.lockd.NodesCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
     description = "Inspect and administer GFSJ filesystems, journals and devices.",
     subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, SuperBlockCommand.class,
         JournalsCommand.class, DfCommand.class, LockdumpCommand.class, NodesCommand.class,
-        LockdCommand.class})
+        LockdCommand.class, KeygenCommand.class})
 public final class GfsTool {
 
   public static void main(String[] args) {

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.core.LockMode;
+import org.gfsj.lockd.tls.PeerCredentials;
 import org.gfsj.lockd.wire.ClusterSecret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,13 @@ public final class LockdServer implements Callable<Integer> {
           + "head -c 32 /dev/urandom > FILE and copy it to every node.")
   Path secretFile;
 
+  @Option(names = "--tls-dir",
+      description = "Directory made by gfs-tool keygen holding ca.crt, ID.crt and ID.key for "
+          + "this peer's --id. Raft between peers then runs over gRPC with mutual TLS: a peer "
+          + "or tool whose certificate the cluster CA did not sign is refused. Every peer of a "
+          + "cluster must have it, or none.")
+  Path tlsDir;
+
   @Option(names = "--snapshot-every", defaultValue = "" + Replica.SNAPSHOT_EVERY,
       description = "Log entries between snapshots (default: ${DEFAULT-VALUE}).")
   long snapshotEvery;
@@ -102,9 +110,26 @@ public final class LockdServer implements Callable<Integer> {
         return 2;
       }
     }
+    RaftTransport transport = RaftTransport.PLAIN;
+    if (tlsDir != null) {
+      try {
+        PeerCredentials credentials = PeerCredentials.load(tlsDir, id);
+        transport = RaftTransport.tls(credentials);
+        LOG.info("Raft between peers: gRPC with mutual TLS, this peer shows {}",
+            credentials.subject());
+      } catch (java.io.IOException e) {
+        LOG.error("lockd peer {} cannot join with TLS: {}", id, e.getMessage());
+        System.err.println("gfs-lockd: " + e.getMessage());
+        return 2;
+      }
+    } else {
+      LOG.warn("Raft between peers is not authenticated: anyone who reaches a Raft port can "
+          + "take part; give every peer --tls-dir (see gfs-tool keygen) to require certificates");
+    }
     InetSocketAddress raftAddress = list.raft().get(id);
     int port = clientPort != null ? clientPort : raftAddress.getPort() + PeerList.CLIENT_PORT_OFFSET;
-    Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery);
+    Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery,
+        transport);
     replica.start();
     ClientEndpoint endpoint =
         new ClientEndpoint(replica, new InetSocketAddress(raftAddress.getHostString(), port),
@@ -112,10 +137,13 @@ public final class LockdServer implements Callable<Integer> {
     LeaseWatcher watcher =
         new LeaseWatcher(replica, fenceAgent == null ? null : new FenceAgent(fenceAgent));
     watcher.start();
+    JoinWatch joinWatch = new JoinWatch(replica, transport);
+    joinWatch.start();
     LOG.info("lockd peer {} of cluster {}: raft {}, clients on port {}", id, cluster,
         raftAddress, endpoint.port());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      joinWatch.close();
       watcher.close();
       endpoint.close();
       try {

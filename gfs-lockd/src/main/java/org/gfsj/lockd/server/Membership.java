@@ -2,14 +2,11 @@ package org.gfsj.lockd.server;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -23,21 +20,24 @@ public final class Membership {
 
   /**
    * Asks the current peers to switch to {@code wanted}; returns once the new configuration is
-   * committed.
+   * committed. {@code transport} must be the one the peers use.
    */
-  public static void change(PeerList current, PeerList wanted, String cluster)
-      throws IOException {
-    RaftProperties props = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+  public static void change(PeerList current, PeerList wanted, String cluster,
+      RaftTransport transport) throws IOException {
     RaftGroup group = RaftGroup.valueOf(Replica.groupId(cluster), current.raftPeers());
-    try (RaftClient client = RaftClient.newBuilder()
+    try (RaftClient client = transport.newClientBuilder()
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
-        .setProperties(props)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100,
             TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
         .build()) {
-      RaftClientReply reply = client.admin().setConfiguration(wanted.raftPeers());
+      RaftClientReply reply;
+      try {
+        reply = client.admin().setConfiguration(wanted.raftPeers());
+      } catch (IOException e) {
+        throw new IOException("no lockd peer of " + current.raft().keySet()
+            + " accepted the change (" + e.getMessage() + "); " + transport.clientHint(), e);
+      }
       if (!reply.isSuccess()) {
         throw new IOException("lockd refused the new peer list " + wanted.raft().keySet() + ": "
             + reply.getException() + "; check that every new peer runs with the new --peers");

@@ -53,7 +53,7 @@ public final class InProcessCluster implements AutoCloseable {
   /** Starts peer {@code id} with its own view of the peer list (to add it to the group). */
   public void start(String id, PeerList list) throws Exception {
     Replica r = new Replica(id, list, dir.resolve(id), "test", Compatibility.STANDARD,
-        snapshotEvery);
+        snapshotEvery, RaftTransport.PLAIN);
     r.start();
     InetSocketAddress raft = list.raft().get(id);
     replicas.put(id, r);

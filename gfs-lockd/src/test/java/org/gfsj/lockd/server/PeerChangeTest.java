@@ -65,12 +65,12 @@ class PeerChangeTest {
         PeerList three = cluster.peers();
         PeerList four = PeerList.parse(spec(three) + ",n4=127.0.0.1:" + FreePorts.pair());
         cluster.start("n4", four);
-        Membership.change(three, four, "test");
+        Membership.change(three, four, "test", RaftTransport.PLAIN);
         traffic(client, 10);
         awaitSame(cluster, List.of("n1", "n2", "n3", "n4"));
 
         PeerList withoutN1 = PeerList.parse(spec(four).replaceFirst("n1=[^,]*,", ""));
-        Membership.change(four, withoutN1, "test");
+        Membership.change(four, withoutN1, "test", RaftTransport.PLAIN);
         cluster.stop("n1");
         traffic(client, 10);
         awaitSame(cluster, List.of("n2", "n3", "n4"));

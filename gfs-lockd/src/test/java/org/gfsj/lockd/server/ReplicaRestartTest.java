@@ -39,7 +39,7 @@ class ReplicaRestartTest {
 
   private Replica start(String id) throws Exception {
     Replica r = new Replica(id, peers, dir.resolve(id), "test", Compatibility.STANDARD,
-        SNAPSHOT_EVERY);
+        SNAPSHOT_EVERY, RaftTransport.PLAIN);
     r.start();
     replicas.put(id, r);
     return r;

@@ -72,14 +72,22 @@ public final class PeerProcesses implements AutoCloseable {
   }
 
   public void start(String id) {
+    start(id, peerSpec, extraArgs);
+  }
+
+  /**
+   * Starts a peer with its own peer list and options instead of this cluster's, e.g. one that
+   * asks to be added, or an outsider; killed like the others.
+   */
+  public void start(String id, String spec, List<String> args) {
     String classpath = System.getProperty("surefire.test.class.path",
         System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-cp", classpath, LockdServer.class.getName(),
-        "--id", id, "--peers", peerSpec, "--dir", dir.resolve(id).toString()));
-    cmd.addAll(extraArgs);
+        "--id", id, "--peers", spec, "--dir", dir.resolve(id).toString()));
+    cmd.addAll(args);
     try {
       File log = logDir.resolve(id + ".log").toFile();
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -88,6 +96,11 @@ public final class PeerProcesses implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("cannot start lockd peer " + id, e);
     }
+  }
+
+  /** Where peer {@code id} writes its log. */
+  public Path log(String id) {
+    return logDir.resolve(id + ".log");
   }
 
   public void awaitReady(String id) {

@@ -1,9 +1,13 @@
 package org.gfsj.tools.lockd;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.gfsj.lockd.server.Membership;
 import org.gfsj.lockd.server.PeerList;
+import org.gfsj.lockd.server.RaftTransport;
+import org.gfsj.lockd.tls.ClusterCa;
+import org.gfsj.lockd.tls.PeerCredentials;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,10 +30,17 @@ final class LockdSetPeersCommand implements Callable<Integer> {
       description = "Cluster name the peers were started with (default: ${DEFAULT-VALUE}).")
   String cluster;
 
+  @Option(names = "--tls-dir",
+      description = "When the peers run with --tls-dir: a directory holding ca.crt, admin.crt "
+          + "and admin.key made by gfs-tool keygen.")
+  Path tlsDir;
+
   @Override
   public Integer call() {
     try {
-      Membership.change(PeerList.parse(peers), PeerList.parse(newPeers), cluster);
+      RaftTransport transport = tlsDir == null ? RaftTransport.PLAIN
+          : RaftTransport.tls(PeerCredentials.load(tlsDir, ClusterCa.ADMIN));
+      Membership.change(PeerList.parse(peers), PeerList.parse(newPeers), cluster, transport);
       System.out.println("lockd peers are now " + PeerList.parse(newPeers).raft().keySet());
       return 0;
     } catch (IOException | IllegalArgumentException e) {
