@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests and the demo use: FUSE (libfuse2 for jnr-fuse, fuse3 for fusermount3),
 # the real nbd-server, iproute2 for network namespaces, fio and fuse2fs for the benchmarks, acl
 # for setfacl and getfacl in the ACL tests.
-packages=(libfuse2 fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio acl)
+packages=(libfuse2 fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio acl attr)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
