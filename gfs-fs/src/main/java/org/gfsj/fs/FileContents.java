@@ -339,6 +339,62 @@ final class FileContents {
   }
 
   /**
+   * Whether truncating {@code in} to {@code size} frees few enough blocks for one transaction
+   * (after what {@code tx} holds already).
+   */
+  boolean truncatesInOneTransaction(Inode in, long size, FsTransaction tx) throws IOException {
+    if (in.height == 0) {
+      return true;
+    }
+    long keep = (size + bs - 1) / bs;
+    Set<Long> touched = new HashSet<>();
+    for (Extent e : in.map.all()) {
+      if (e.logical() + e.length() <= keep) {
+        continue;
+      }
+      ResourceGroup g = allocator.groupOf(e.physical());
+      long first = e.physical() - g.index().dataStart();
+      for (long k = first / perBitmap; k <= (first + e.length() - 1) / perBitmap; k++) {
+        touched.add(g.index().address() + 1 + k);
+      }
+      touched.add(g.index().address());
+      if (touched.size() > Integer.MAX_VALUE / 2) {
+        return false;
+      }
+    }
+    int extentBlocks = in.map.extentBlocks().size();
+    return transactions.fits(tx, touched.size() + extentBlocks + STAGE_MARGIN, extentBlocks + 1);
+  }
+
+  /**
+   * One stage of a large truncate to {@code size}: frees whole runs from the end of the file,
+   * starting at or past the new end, for as long as they fit {@code tx} (at least one), and sets
+   * the size to where the last freed run began. Returns false when no whole run lies past the
+   * new end (one run spans it: the truncate itself must cut that).
+   */
+  boolean shrinkSome(Inode in, long size, FsTransaction tx) throws IOException {
+    long keep = (size + bs - 1) / bs;
+    List<Extent> all = in.map.all();
+    int extentBlocks = in.map.extentBlocks().size();
+    boolean freedAny = false;
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Extent e = all.get(i);
+      if (e.logical() < keep) {
+        break; // the run the new end falls in: the truncate itself cuts it
+      }
+      int bitmaps = (int) Math.min(Integer.MAX_VALUE / 4, e.length() / perBitmap + 2);
+      if (freedAny && !transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
+          extentBlocks + 1)) {
+        return true;
+      }
+      freedAny = true;
+      freeRuns(in, in.map.truncate(e.logical()), tx, false);
+      in.size = Math.max(size, e.logical() * bs);
+    }
+    return freedAny;
+  }
+
+  /**
    * One stage of freeing an unlinked inode too large for one transaction (GFS2 truncates in
    * stages too): frees its runs from the end while {@code tx} has room, leaving a shorter map for
    * the caller to save. Returns whether every run is freed; the caller then ends with

@@ -235,6 +235,33 @@ public final class GfsMount implements Vfs {
     }
   }
 
+  /**
+   * Before a truncate to {@code size} whose frees would not fit one journal transaction: frees the
+   * file's tail runs in stages, each its own transaction that also lowers the size to where the
+   * freed runs began, so that no stage leaves a block mapped past the end (GFS2 truncates in
+   * stages the same way). The truncate itself then has one run left to cut. A crash between stages
+   * leaves the file shorter than before and longer than asked, as on ext4 without its orphan list.
+   */
+  private void shrinkInStages(long ino, long size, Caller caller) throws IOException {
+    boolean done;
+    do {
+      done = modify(tx -> {
+        Inode in = inode(ino);
+        if (in.type() != FileType.REGULAR || size >= in.size
+            || contents.truncatesInOneTransaction(in, size, tx)) {
+          return true; // the truncate itself does it, and answers the errors
+        }
+        require(in, caller, W_OK);
+        if (!contents.shrinkSome(in, size, tx)) {
+          return true;
+        }
+        in.touchMtime();
+        save(in, tx);
+        return false;
+      });
+    } while (!done);
+  }
+
   /** Frees every block of unlinked {@code in} inside {@code tx}. */
   private void freeNow(Inode in, FsTransaction tx) throws IOException {
     xattrs.freeAll(in, tx);
@@ -385,7 +412,7 @@ public final class GfsMount implements Vfs {
   private void checkAlive() throws FsException {
     FsException w = withdrawn;
     if (w != null) {
-      throw new FsException(Errno.EIO, w.getMessage());
+      throw new FsException(Errno.EIO, w.detail());
     }
     if (closed) {
       throw new FsException(Errno.EIO, device.name() + " is unmounted");
@@ -407,7 +434,7 @@ public final class GfsMount implements Vfs {
           journal.withdraw(cause);
         }
       }
-      return new FsException(Errno.EIO, withdrawn.getMessage(), cause);
+      return new FsException(Errno.EIO, withdrawn.detail(), cause);
     }
   }
 
@@ -952,6 +979,9 @@ public final class GfsMount implements Vfs {
 
   @Override
   public Attributes setattr(long ino, SetAttributes changes, Caller caller) throws IOException {
+    if (changes.size() != null && changes.size() >= 0) {
+      shrinkInStages(ino, changes.size(), caller);
+    }
     return modify(tx -> {
       Inode in = inode(ino);
       boolean owner = caller.isRoot() || caller.uid() == in.uid;

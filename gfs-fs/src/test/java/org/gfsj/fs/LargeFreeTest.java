@@ -15,6 +15,7 @@ import org.gfsj.fs.mkfs.MkfsOptions;
 import org.gfsj.fs.vfs.Caller;
 import org.gfsj.fs.vfs.FsStatistics;
 import org.gfsj.fs.vfs.OpenFlags;
+import org.gfsj.fs.vfs.SetAttributes;
 import org.gfsj.fs.vfs.Vfs;
 import org.gfsj.journal.device.DeviceOptions;
 import org.gfsj.journal.device.PathBlockDevice;
@@ -113,5 +114,30 @@ class LargeFreeTest {
     try (GfsMount fs = GfsMount.open(image.toString(), TestFilesystems.mountOptions())) {
       assertEquals(free, fs.statfs().freeBlocks());
     }
+  }
+
+  @Test
+  void truncatingAFileOverManyGroupsFreesItInStagesAndKeepsThePrefix() throws Exception {
+    Path image = image();
+    try (GfsMount fs = GfsMount.open(image.toString(), TestFilesystems.mountOptions())) {
+      FsStatistics before = fs.statfs();
+      long[] handle = new long[1];
+      long ino = bigFile(fs, "big", handle);
+      ByteBuffer head = ByteBuffer.allocate(CHUNK + 100);
+      for (int i = 0; i < head.capacity(); i++) {
+        head.put(i, (byte) (i * 31 + 7));
+      }
+      fs.write(ino, handle[0], 0, head.duplicate(), Caller.ROOT);
+      fs.setattr(ino, SetAttributes.size(CHUNK + 100), Caller.ROOT);
+      assertEquals(CHUNK + 100, fs.getattr(ino).size());
+      ByteBuffer back = ByteBuffer.allocate(CHUNK + 100);
+      fs.read(ino, handle[0], 0, back);
+      assertEquals(head.clear(), back.flip(), "the bytes before the new end stay");
+      fs.release(ino, handle[0]);
+      fs.sync();
+      assertTrue(before.freeBlocks() - fs.statfs().freeBlocks() <= (CHUNK + 100) / BS + 2,
+          "the blocks past the new end are free again");
+    }
+    assertFsckClean(image);
   }
 }

@@ -10,15 +10,23 @@ public class FsException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final Errno errno;
+  private final String detail;
 
   public FsException(Errno errno, String message) {
     super(errno + ": " + message);
     this.errno = errno;
+    this.detail = message;
   }
 
   public FsException(Errno errno, String message, Throwable cause) {
     super(errno + ": " + message, cause);
     this.errno = errno;
+    this.detail = message;
+  }
+
+  /** The message without the errno in front: to pass on in another FsException. */
+  public String detail() {
+    return detail;
   }
 
   /**
