@@ -1192,11 +1192,6 @@ public final class GfsMount implements Vfs {
   }
 
   @Override
-  public void flush(long ino, long handle) throws IOException {
-    look(tx -> handle(ino, handle));
-  }
-
-  @Override
   public void fsync(long ino, long handle, boolean dataOnly) throws IOException {
     look(tx -> handle(ino, handle));
     sync();

@@ -38,12 +38,17 @@ import ru.serce.jnrfuse.struct.Timespec;
 /**
  * The FUSE front: libfuse2's path-based operations, each mapped onto {@link Vfs}.
  *
- * <p>Every callback runs on a native thread that jnr-ffi attaches to the JVM for the call, so
- * nothing here keeps per-thread state: the caller comes from {@code fuse_get_context} on each call,
- * open files live in {@link OpenFiles}, buffers are allocated per call. Every callback returns
+ * <p>Callbacks run on {@link FuseSession}'s threads, several at once, so nothing here keeps
+ * per-thread state: the caller comes from {@code fuse_get_context} on each call, open files live
+ * in {@link OpenFiles}. Every callback returns
  * 0, a count, or {@code -errno}; no exception may unwind into native code, so each body runs in
  * {@link #call}, which turns {@link FsException} into its errno and anything else into EIO and a
  * log line.
+ *
+ * <p>Left to the kernel on purpose: {@code flush}, {@code lock} and {@code flock}. Without them
+ * the kernel keeps POSIX and flock locks itself, which is right for one node (nolock), and after
+ * the first ENOSYS it sends no FLUSH on close(2): a round trip saved on every close. A cluster
+ * mount will need lock and flock through the lock manager.
  */
 public final class GfsjFuse extends FuseStubFS {
   private static final Logger LOG = LoggerFactory.getLogger(GfsjFuse.class);
@@ -467,15 +472,6 @@ public final class GfsjFuse extends FuseStubFS {
         }
       }
       return (int) size;
-    });
-  }
-
-  @Override
-  public int flush(String path, FuseFileInfo fi) {
-    return call("flush", path, () -> {
-      OpenFile f = opened(fi);
-      vfs.flush(f.ino(), f.handle());
-      return 0;
     });
   }
 

@@ -15,7 +15,7 @@ import java.util.List;
  * EROFS, EIO after a withdraw...). Implementations are safe for concurrent calls from many threads.
  *
  * <p>Open files: {@link #open} and {@link #create} return a handle that {@link #read},
- * {@link #write}, {@link #flush}, {@link #fsync} and {@link #release} take; an inode unlinked while
+ * {@link #write}, {@link #fsync} and {@link #release} take; an inode unlinked while
  * open stays readable until its last handle is released. Stateless fronts (NFS) pass handle
  * {@link #NO_HANDLE} and name the inode alone.
  */
@@ -98,9 +98,6 @@ public interface Vfs extends Closeable {
    * O_APPEND); returns the count written.
    */
   int write(long ino, long handle, long offset, ByteBuffer src, Caller caller) throws IOException;
-
-  /** close(2) of one descriptor of the handle: a point to report delayed write errors. */
-  void flush(long ino, long handle) throws IOException;
 
   /** fsync(2) and fdatasync(2): durable on return. */
   void fsync(long ino, long handle, boolean dataOnly) throws IOException;

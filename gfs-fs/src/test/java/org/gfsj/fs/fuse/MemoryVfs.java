@@ -394,8 +394,6 @@ final class MemoryVfs implements Vfs {
     return count;
   }
 
-  @Override
-  public void flush(long ino, long handle) {}
 
   @Override
   public void fsync(long ino, long handle, boolean dataOnly) {}
