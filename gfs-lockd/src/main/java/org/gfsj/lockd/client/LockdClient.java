@@ -31,6 +31,7 @@ import org.gfsj.lockd.proto.Event;
 import org.gfsj.lockd.proto.Hello;
 import org.gfsj.lockd.proto.Holding;
 import org.gfsj.lockd.proto.JournalRecovered;
+import org.gfsj.lockd.proto.LeaderHint;
 import org.gfsj.lockd.proto.Leave;
 import org.gfsj.lockd.proto.Lock;
 import org.gfsj.lockd.proto.Register;
@@ -69,6 +70,16 @@ import org.slf4j.LoggerFactory;
  * unlock is about to release. So no grant, blocking event or reply is lost, and none applies
  * twice.
  *
+ * <h2>Following the leader</h2>
+ * A peer answers from its own replica, so a client on a follower hears of each commit a round
+ * trip late. A follower therefore names the leader (after hello and when the leader changes),
+ * and the client moves there exactly as it moves on peer loss: it connects while keeping the
+ * old connection, and only once connected switches (hello, resync, pending requests again) and
+ * closes the old one. If the leader cannot be reached it stays where it is and tries again
+ * every {@link #FOLLOW_RETRY_MILLIS} (a different leader named meanwhile is tried at once);
+ * moves to a leader are at most one per
+ * {@link #FOLLOW_EVERY_MILLIS}, so peers with stale, disagreeing views cannot bounce it.
+ *
  * <h2>Local state</h2>
  * {@code locks} has one entry per resource this node holds or asked for: the granted mode, and
  * the mode a pending lock or conversion waits for with its future. A lock the node already holds
@@ -82,6 +93,10 @@ import org.slf4j.LoggerFactory;
 public final class LockdClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LockdClient.class);
   private static final long TICK_MILLIS = 50;
+  /** Least time between two moves to a named leader. */
+  static final long FOLLOW_EVERY_MILLIS = 1_000;
+  /** After the named leader could not be reached, the time until the next try. */
+  static final long FOLLOW_RETRY_MILLIS = 5_000;
 
   private final LockdClientConfig config;
   private final LockdListener listener;
@@ -94,6 +109,16 @@ public final class LockdClient implements AutoCloseable {
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private final Map<ResourceName, Local> locks = new HashMap<>();
   private Channel channel;
+  /** The client address of the peer {@link #channel} leads to. */
+  private InetSocketAddress peer;
+  /** The leader that {@link #channel}'s peer named, if that peer does not lead; else null. */
+  private InetSocketAddress namedLeader;
+  /** When the last move to a named leader began. */
+  private long lastFollowNanos =
+      System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(FOLLOW_EVERY_MILLIS);
+  /** The leader last found unreachable, and until when it is not tried again. */
+  private InetSocketAddress unreachableLeader;
+  private long unreachableUntilNanos;
   private boolean connecting;
   private int nextPeer;
   /** Seq of the resync that must be answered before frames from this peer count; 0 if none. */
@@ -292,6 +317,13 @@ public final class LockdClient implements AutoCloseable {
     return f;
   }
 
+  /** The client address of the peer this client talks to now, or null between peers. */
+  public CompletableFuture<InetSocketAddress> connectedPeer() {
+    CompletableFuture<InetSocketAddress> f = new CompletableFuture<>();
+    onLoop(() -> f.complete(channel == null ? null : peer));
+    return f;
+  }
+
   /** The mode this node holds on {@code resource} right now, or null. */
   public CompletableFuture<LockMode> held(ResourceName resource) {
     CompletableFuture<LockMode> f = new CompletableFuture<>();
@@ -375,38 +407,82 @@ public final class LockdClient implements AutoCloseable {
     if (connecting || deadBecause != null) {
       return;
     }
-    connecting = true;
     List<InetSocketAddress> peers = config.peers();
-    InetSocketAddress peer = peers.get(nextPeer++ % peers.size());
-    InetSocketAddress resolved = new InetSocketAddress(peer.getHostString(), peer.getPort());
+    connect(peers.get(nextPeer++ % peers.size()), false);
+  }
+
+  /** Moves to the leader a follower named, unless a move is in progress or too recent. */
+  private void followLeader() {
+    long now = System.nanoTime();
+    if (namedLeader == null || channel == null || connecting || deadBecause != null
+        || now - lastFollowNanos < TimeUnit.MILLISECONDS.toNanos(FOLLOW_EVERY_MILLIS)
+        || (namedLeader.equals(unreachableLeader) && now < unreachableUntilNanos)) {
+      return;
+    }
+    lastFollowNanos = now;
+    LOG.debug("node {}: lockd peer {} names {} as leader; moving there", config.nodeName(),
+        peer, namedLeader);
+    connect(namedLeader, true);
+  }
+
+  /**
+   * Connects to {@code target} and, once connected, switches to it (closing the connection in
+   * use, if any). With {@code following}, a failure keeps the current connection.
+   */
+  private void connect(InetSocketAddress target, boolean following) {
+    connecting = true;
+    InetSocketAddress resolved = new InetSocketAddress(target.getHostString(), target.getPort());
     ChannelFuture cf = bootstrap.connect(resolved);
     cf.addListener(done -> {
       connecting = false;
       if (!done.isSuccess()) {
-        LOG.debug("lockd peer {} unreachable: {}", peer, done.cause().toString());
+        if (following) {
+          // A new leader, named later, is tried at once; this one only after a while.
+          unreachableLeader = target;
+          unreachableUntilNanos = System.nanoTime()
+              + TimeUnit.MILLISECONDS.toNanos(FOLLOW_RETRY_MILLIS);
+          LOG.info("node {}: lockd leader {} unreachable ({}); staying on {}",
+              config.nodeName(), target, done.cause().toString(), peer);
+        } else {
+          LOG.debug("lockd peer {} unreachable: {}", target, done.cause().toString());
+        }
         return;
       }
       if (deadBecause != null) {
         cf.channel().close();
         return;
       }
-      channel = cf.channel();
-      LOG.debug("node {} connected to lockd peer {}", config.nodeName(), peer);
-      channel.write(ClientFrame.newBuilder()
-          .setHello(Hello.newBuilder().setClientId(clientId)).build(), channel.voidPromise());
-      pending.values().removeIf(p -> p.kind == Kind.RESYNC);
-      if (registered) {
-        long seq = nextSeq;
-        send(Kind.RESYNC, request().setResync(Resync.getDefaultInstance()), null);
-        awaitingResync = seq;
+      Channel old = channel;
+      attach(cf.channel(), target);
+      if (old != null) {
+        // Its late frames are ignored (they come from a channel no longer in use), and what
+        // its peer had not applied yet is recovered by the resync.
+        old.close();
       }
-      for (Pending p : new ArrayList<>(pending.values())) {
-        if (p.kind != Kind.RESYNC) {
-          write(p);
-        }
-      }
-      channel.flush();
     });
+  }
+
+  /** Makes {@code ch} the connection: hello, resync, then every pending request again. */
+  private void attach(Channel ch, InetSocketAddress target) {
+    channel = ch;
+    peer = target;
+    namedLeader = null;
+    awaitingResync = 0;
+    LOG.debug("node {} connected to lockd peer {}", config.nodeName(), target);
+    channel.write(ClientFrame.newBuilder()
+        .setHello(Hello.newBuilder().setClientId(clientId)).build(), channel.voidPromise());
+    pending.values().removeIf(p -> p.kind == Kind.RESYNC);
+    if (registered) {
+      long seq = nextSeq;
+      send(Kind.RESYNC, request().setResync(Resync.getDefaultInstance()), null);
+      awaitingResync = seq;
+    }
+    for (Pending p : new ArrayList<>(pending.values())) {
+      if (p.kind != Kind.RESYNC) {
+        write(p);
+      }
+    }
+    channel.flush();
   }
 
   private void disconnected(Channel ch) {
@@ -432,6 +508,7 @@ public final class LockdClient implements AutoCloseable {
       connectNext();
       return;
     }
+    followLeader();
     for (Pending p : pending.values()) {
       if (now - p.sentNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())) {
         LOG.info("node {}: lockd peer {} silent for {} ms on a request; trying the next peer",
@@ -490,6 +567,14 @@ public final class LockdClient implements AutoCloseable {
     }
     if (frame.hasGoodbye()) {
       LOG.warn("lockd peer {} closed the connection: {}", ch.remoteAddress(), frame.getGoodbye());
+      return;
+    }
+    if (frame.hasLeader()) {
+      // Not in log order, and needs none: it only says where replies would come sooner.
+      LeaderHint hint = frame.getLeader();
+      namedLeader = InetSocketAddress.createUnresolved(hint.getClientHost(),
+          hint.getClientPort());
+      followLeader();
       return;
     }
     if (awaitingResync != 0) {

@@ -20,10 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.gfsj.lockd.proto.ClientFrame;
 import org.gfsj.lockd.proto.Dump;
+import org.gfsj.lockd.proto.LeaderHint;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.state.LogApplier;
@@ -39,9 +43,15 @@ import org.slf4j.LoggerFactory;
  * and sends each connected client the replies and events that this peer's replica produces when
  * it applies the log. Replies therefore reach a client in log order together with its events;
  * a client that moves to another peer asks for a resync first (see {@code LockdClient}).
+ *
+ * <p>A follower answers its clients only once the commit index has reached it, a round trip
+ * later than the leader could; so a peer that does not lead tells each client where the leader
+ * is (after hello, and to all its clients when the leader changes), and clients move there.
  */
 public final class ClientEndpoint implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ClientEndpoint.class);
+  /** How often a peer looks for a new leader to tell its clients about. */
+  private static final long LEADER_WATCH_MILLIS = 100;
 
   private final Replica replica;
   private final RaftClient raft;
@@ -49,6 +59,8 @@ public final class ClientEndpoint implements Closeable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
   private final Channel listener;
+  /** The leader last told to this peer's clients; touched only by the watch task. */
+  private RaftPeerId hintedLeader;
 
   /** {@code secret}, if not null, is demanded of every client ({@link FrameAuthenticator}). */
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
@@ -69,6 +81,43 @@ public final class ClientEndpoint implements Closeable {
           }
         })
         .bind(bind).sync().channel();
+    group.scheduleWithFixedDelay(this::watchLeader, LEADER_WATCH_MILLIS, LEADER_WATCH_MILLIS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void watchLeader() {
+    try {
+      RaftPeerId leader = replica.division().getInfo().getLeaderId();
+      if (leader == null || leader.equals(hintedLeader)) {
+        return;
+      }
+      hintedLeader = leader;
+      ServerFrame hint = leaderHint();
+      if (hint != null) {
+        clients.values().forEach(ch -> ch.writeAndFlush(hint, ch.voidPromise()));
+      }
+    } catch (RuntimeException e) {
+      // A peer starting or stopping; the next round looks again.
+      LOG.debug("cannot tell clients about the leader: {}", e.toString());
+    }
+  }
+
+  /** Where this peer's clients should go instead, or null if it leads or knows no leader. */
+  private ServerFrame leaderHint() {
+    RaftServer.Division d = replica.division();
+    RaftPeerId leader = d.getInfo().getLeaderId();
+    if (leader == null || leader.equals(replica.id())) {
+      return null;
+    }
+    RaftPeer peer = d.getGroup().getPeer(leader);
+    if (peer == null || peer.getAddress() == null) {
+      return null;
+    }
+    InetSocketAddress address = PeerList.clientAddressOf(peer.getAddress());
+    return ServerFrame.newBuilder().setLeader(LeaderHint.newBuilder()
+        .setLeaderId(leader.toString())
+        .setClientHost(address.getHostString())
+        .setClientPort(address.getPort())).build();
   }
 
   public int port() {
@@ -132,6 +181,10 @@ public final class ClientEndpoint implements Closeable {
           if (previous != null && previous != ctx.channel()) {
             previous.close();
           }
+          ServerFrame hint = leaderHint();
+          if (hint != null) {
+            ctx.writeAndFlush(hint, ctx.voidPromise());
+          }
         }
         case REQUEST -> {
           if (clientId == 0 || frame.getRequest().getClientId() != clientId) {
@@ -175,7 +228,7 @@ public final class ClientEndpoint implements Closeable {
   public void close() {
     listener.close().syncUninterruptibly();
     batcher.close();
-    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     try {
       raft.close();
     } catch (java.io.IOException e) {

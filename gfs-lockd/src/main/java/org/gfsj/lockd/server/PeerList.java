@@ -54,6 +54,13 @@ public record PeerList(Map<String, InetSocketAddress> raft) {
     return list;
   }
 
+  /** Where clients reach a peer whose Raft address is {@code raftHostPort} (HOST:PORT). */
+  public static InetSocketAddress clientAddressOf(String raftHostPort) {
+    int colon = raftHostPort.lastIndexOf(':');
+    return InetSocketAddress.createUnresolved(raftHostPort.substring(0, colon),
+        Integer.parseInt(raftHostPort.substring(colon + 1)) + CLIENT_PORT_OFFSET);
+  }
+
   /** Where clients reach each peer, by the default offset from its Raft port. */
   public List<InetSocketAddress> clientAddresses() {
     List<InetSocketAddress> list = new ArrayList<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +49,13 @@ class LockdClientTest {
         .get(30, TimeUnit.SECONDS);
     clients.add(c);
     return c;
+  }
+
+  private String leader() {
+    Await.until(Duration.ofSeconds(20), "a leader", () -> cluster.peers().raft().keySet()
+        .stream().anyMatch(id -> cluster.replica(id).isLeader()));
+    return cluster.peers().raft().keySet().stream()
+        .filter(id -> cluster.replica(id).isLeader()).findFirst().orElseThrow();
   }
 
   private static <T> T get(CompletableFuture<T> f) throws Exception {
@@ -95,24 +103,25 @@ class LockdClientTest {
   void grantsAndBlockingNewsSurviveTheLossOfTheClientsPeer() throws Exception {
     ResourceName other = new ResourceName(2, 43);
     List<String> blockingSeen = new CopyOnWriteArrayList<>();
-    // b starts on n1 (the first in its list) and moves on when n1 goes away.
+    // b follows the leader, and moves on when the leader goes away.
     LockdClient b = client("b", new LockdListener() {
       @Override
       public void blocking(ResourceName resource, LockMode wanted) {
         blockingSeen.add(resource + " " + wanted);
       }
     });
-    LockdClient c = LockdClient.connect(
-        LockdClientConfig.defaults(cluster.clientAddress("n3"), "c"), new LockdListener() {})
-        .get(30, TimeUnit.SECONDS);
-    clients.add(c);
+    LockdClient c = client("c", new LockdListener() {});
     get(c.lock(other, LockMode.EX, false));
     get(b.lock(INODE, LockMode.EX, false));
     CompletableFuture<Grant> bWaits = b.lock(other, LockMode.EX, false);
     Await.until(Duration.ofSeconds(10), "b queued", () -> cluster.replica("n3").stateMachine()
         .read(applier -> applier.space().resource(other).waitingHolders().size() == 1));
 
-    cluster.stop("n1");
+    String leader = leader();
+    InetSocketAddress leaderAddress = cluster.clientAddress(leader).get(0);
+    Await.until(Duration.ofSeconds(10), "b on the leader",
+        () -> leaderAddress.equals(b.connectedPeer().join()));
+    cluster.stop(leader);
     // Both events happen while b is between peers: its grant on `other`, and c wanting INODE.
     get(c.unlock(other, null));
     CompletableFuture<Grant> cWaits = c.lock(INODE, LockMode.PR, false);
@@ -122,5 +131,28 @@ class LockdClientTest {
         () -> blockingSeen.contains(INODE + " PR"));
     get(b.unlock(INODE, null));
     assertEquals(LockMode.PR, get(cWaits).mode());
+  }
+
+  @Test
+  void aClientStaysOnItsFollowerWhileTheLeaderCannotBeReached() throws Exception {
+    String leader = leader();
+    cluster.closeClientPort(leader);
+    String follower = cluster.peers().raft().keySet().stream()
+        .filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    InetSocketAddress followerAddress = cluster.clientAddress(follower).get(0);
+    LockdClient c = LockdClient.connect(
+        LockdClientConfig.defaults(List.of(followerAddress), "c"), new LockdListener() {})
+        .get(30, TimeUnit.SECONDS);
+    clients.add(c);
+    // Longer than the least time between two moves: a client that flapped would have left.
+    long until = System.nanoTime()
+        + TimeUnit.MILLISECONDS.toNanos(LockdClient.FOLLOW_EVERY_MILLIS * 2);
+    int pairs = 0;
+    while (System.nanoTime() < until || pairs < 10) {
+      assertEquals(LockMode.EX, get(c.lock(INODE, LockMode.EX, false)).mode());
+      get(c.unlock(INODE, null));
+      assertEquals(followerAddress, get(c.connectedPeer()));
+      pairs++;
+    }
   }
 }

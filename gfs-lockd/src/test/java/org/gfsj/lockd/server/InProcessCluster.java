@@ -62,8 +62,16 @@ public final class InProcessCluster implements AutoCloseable {
   }
 
   public void stop(String id) throws Exception {
-    endpoints.remove(id).close();
+    ClientEndpoint endpoint = endpoints.remove(id);
+    if (endpoint != null) {
+      endpoint.close();
+    }
     replicas.remove(id).close();
+  }
+
+  /** Closes peer {@code id}'s client port only: its replica stays in the group. */
+  public void closeClientPort(String id) {
+    endpoints.remove(id).close();
   }
 
   public PeerList peers() {
