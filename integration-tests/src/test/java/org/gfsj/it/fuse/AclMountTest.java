@@ -20,48 +20,24 @@ import org.junit.jupiter.api.io.TempDir;
  * and directories in place of the umask; everything survives a remount.
  */
 class AclMountTest {
-  private static final int NOBODY = 65534;
   private static final int GROUP = 4711;
 
   @TempDir Path tmp;
-  private GfsjMounts mounts;
-  private Path image;
+  private MountedImage fs;
   private Path mnt;
-  private ProcessHandle server;
 
   @BeforeEach
   void mount() throws Exception {
-    GfsjMounts.requireFuse();
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    mounts = new GfsjMounts();
-    image = Commands.sparseImage(tmp.resolve("image"), 1L << 30);
-    Commands.mkfs(image);
-    mnt = Files.createDirectory(tmp.resolve("mnt"));
-    server = mounts.mount(image, mnt);
+    fs = MountedImage.make(tmp);
+    mnt = fs.mnt();
   }
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (mounts != null) {
-      mounts.close();
+    if (fs != null) {
+      fs.close();
     }
-  }
-
-  /** Runs a shell command as uid/gid 65534 with the given supplementary groups. */
-  private static Commands.Result asNobody(String script, int... groups) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY,
-        "--regid=" + NOBODY));
-    if (groups.length == 0) {
-      cmd.add("--clear-groups");
-    } else {
-      StringBuilder g = new StringBuilder();
-      for (int x : groups) {
-        g.append(g.length() == 0 ? "" : ",").append(x);
-      }
-      cmd.add("--groups=" + g);
-    }
-    cmd.addAll(List.of("sh", "-c", script));
-    return Commands.run(cmd);
   }
 
   private static Commands.Result sh(String script) throws Exception {
@@ -88,53 +64,53 @@ class AclMountTest {
   void namedUsersAndGroupsGetTheirEntryWithinTheMask() throws Exception {
     Path doc = mnt.resolve("doc");
     sh("echo secret > " + doc + " && chmod 640 " + doc);
-    assertTrue(denied(asNobody("cat " + doc)), "other has no access yet");
+    assertTrue(denied(Nobody.sh("cat " + doc)), "other has no access yet");
 
-    sh("setfacl -m u:" + NOBODY + ":rw " + doc);
-    assertEquals(String.join("\n", "user::rw-", "user:" + NOBODY + ":rw-", "group::r--",
+    sh("setfacl -m u:" + Nobody.UID + ":rw " + doc);
+    assertEquals(String.join("\n", "user::rw-", "user:" + Nobody.UID + ":rw-", "group::r--",
         "mask::rw-", "other::---"), getfacl(doc));
     assertEquals("-rw-rw----", mode(doc), "the group bits show the mask");
-    assertEquals("secret", asNobody("cat " + doc).expect(0, "named user reads").output().strip());
-    asNobody("echo more >> " + doc).expect(0, "named user writes");
+    assertEquals("secret", Nobody.sh("cat " + doc).expect(0, "named user reads").output().strip());
+    Nobody.sh("echo more >> " + doc).expect(0, "named user writes");
 
     sh("chmod 640 " + doc);
     assertTrue(getfacl(doc).contains("mask::r--"), "chmod sets the mask: " + getfacl(doc));
-    assertTrue(denied(asNobody("echo again >> " + doc)), "w is masked off now");
-    asNobody("cat " + doc).expect(0, "r is still granted");
+    assertTrue(denied(Nobody.sh("echo again >> " + doc)), "w is masked off now");
+    Nobody.sh("cat " + doc).expect(0, "r is still granted");
 
-    assertTrue(asNobody("setfacl -m u:" + NOBODY + ":rwx " + doc).output()
+    assertTrue(Nobody.sh("setfacl -m u:" + Nobody.UID + ":rwx " + doc).output()
         .contains("Operation not permitted"), "only the owner sets an ACL");
 
     Path team = mnt.resolve("team");
     sh("echo plan > " + team + " && chmod 600 " + team + " && setfacl -m g:" + GROUP + ":rw "
         + team);
-    asNobody("echo member >> " + team, GROUP).expect(0, "a named group's member writes");
-    assertTrue(denied(asNobody("cat " + team)), "without the group: other::---");
+    Nobody.sh("echo member >> " + team, GROUP).expect(0, "a named group's member writes");
+    assertTrue(denied(Nobody.sh("cat " + team)), "without the group: other::---");
 
     sh("setfacl -b " + doc);
     assertEquals(String.join("\n", "user::rw-", "group::r--", "other::---"), getfacl(doc));
-    assertTrue(denied(asNobody("cat " + doc)), "the ACL is gone");
+    assertTrue(denied(Nobody.sh("cat " + doc)), "the ACL is gone");
   }
 
   @Test
   void aDefaultAclIsInheritedAndTheUmaskIgnoredAsOnAKernelFilesystem() throws Exception {
     Path dir = mnt.resolve("projects");
-    sh("mkdir -m 755 " + dir + " && setfacl -d -m u:" + NOBODY + ":rwx " + dir);
-    String defaults = String.join("\n", "user::rwx", "user:" + NOBODY + ":rwx", "group::r-x",
+    sh("mkdir -m 755 " + dir + " && setfacl -d -m u:" + Nobody.UID + ":rwx " + dir);
+    String defaults = String.join("\n", "user::rwx", "user:" + Nobody.UID + ":rwx", "group::r-x",
         "mask::rwx", "other::r-x");
     assertEquals(defaults, getfacl(dir, "-d"));
 
     sh("umask 077 && echo x > " + dir.resolve("file") + " && mkdir " + dir.resolve("sub"));
     Path file = dir.resolve("file");
     assertEquals("-rw-rw-r--", mode(file), "0666 within the default ACL; umask 077 ignored");
-    assertEquals(String.join("\n", "user::rw-", "user:" + NOBODY + ":rwx\t#effective:rw-",
+    assertEquals(String.join("\n", "user::rw-", "user:" + Nobody.UID + ":rwx\t#effective:rw-",
         "group::r-x\t#effective:r--", "mask::rw-", "other::r--"), getfacl(file));
-    asNobody("echo mine >> " + file).expect(0, "the inherited entry grants write");
+    Nobody.sh("echo mine >> " + file).expect(0, "the inherited entry grants write");
 
     Path sub = dir.resolve("sub");
     assertEquals("drwxrwxr-x", mode(sub));
     assertEquals(defaults, getfacl(sub, "-d"), "a subdirectory inherits the default ACL");
-    asNobody("touch " + sub.resolve("by-nobody")).expect(0, "named user creates in sub");
+    Nobody.sh("touch " + sub.resolve("by-nobody")).expect(0, "named user creates in sub");
 
     sh("umask 077 && echo y > " + mnt.resolve("plain"));
     assertEquals("-rw-------", mode(mnt.resolve("plain")), "no default ACL: the umask applies");
@@ -157,12 +133,12 @@ class AclMountTest {
   @Test
   void aclsSurviveARemount() throws Exception {
     Path doc = mnt.resolve("kept");
-    sh("echo k > " + doc + " && chmod 600 " + doc + " && setfacl -m u:" + NOBODY + ":r "
+    sh("echo k > " + doc + " && chmod 600 " + doc + " && setfacl -m u:" + Nobody.UID + ":r "
         + doc);
     String before = getfacl(doc);
-    GfsjMounts.umount(mnt, server);
-    server = mounts.mount(image, mnt);
+    fs.unmount();
+    fs.mount();
     assertEquals(before, getfacl(doc));
-    assertEquals("k", asNobody("cat " + doc).expect(0, "read after remount").output().strip());
+    assertEquals("k", Nobody.sh("cat " + doc).expect(0, "read after remount").output().strip());
   }
 }

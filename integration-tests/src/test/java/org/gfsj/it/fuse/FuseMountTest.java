@@ -35,34 +35,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FuseMountTest {
   @TempDir Path tmp;
-  private GfsjMounts mounts;
+  private MountedImage fs;
   private Path image;
   private Path mnt;
-  private ProcessHandle server;
 
   @BeforeEach
   void mount() throws Exception {
-    GfsjMounts.requireFuse();
-    mounts = new GfsjMounts();
-    image = tmp.resolve("image");
-    Commands.mkfs(Commands.sparseImage(image, 1L << 30));
-    mnt = Files.createDirectory(tmp.resolve("mnt"));
-    server = mounts.mount(image, mnt);
+    fs = MountedImage.make(tmp);
+    image = fs.image();
+    mnt = fs.mnt();
   }
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (mounts != null) {
-      mounts.close();
+    if (fs != null) {
+      fs.close();
     }
   }
 
   private void remount() throws Exception {
-    GfsjMounts.umount(mnt, server);
+    fs.unmount();
     assertTrue(Commands.gfsTool("journals", image.toString()).expect(0, "gfs-tool journals")
         .output().lines().skip(1).allMatch(l -> l.endsWith("clean")),
         "every journal is clean after umount");
-    server = mounts.mount(image, mnt);
+    fs.mount();
   }
 
   @Test

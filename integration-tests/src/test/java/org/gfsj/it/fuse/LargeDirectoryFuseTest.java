@@ -22,25 +22,21 @@ class LargeDirectoryFuseTest {
   private static final int ENTRIES = 20_000;
 
   @TempDir Path tmp;
-  private GfsjMounts mounts;
+  private MountedImage fs;
   private Path image;
   private Path mnt;
-  private ProcessHandle server;
 
   @BeforeEach
   void mount() throws Exception {
-    GfsjMounts.requireFuse();
-    mounts = new GfsjMounts();
-    image = Commands.sparseImage(tmp.resolve("image"), 1L << 30);
-    Commands.mkfs(image);
-    mnt = Files.createDirectory(tmp.resolve("mnt"));
-    server = mounts.mount(image, mnt);
+    fs = MountedImage.make(tmp);
+    image = fs.image();
+    mnt = fs.mnt();
   }
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (mounts != null) {
-      mounts.close();
+    if (fs != null) {
+      fs.close();
     }
   }
 
@@ -87,10 +83,10 @@ class LargeDirectoryFuseTest {
       Files.writeString(big.resolve(name(i)), "content " + i);
     }
     checkListingAndLookups(big, expected);
-    GfsjMounts.umount(mnt, server);
+    fs.unmount();
     Commands.run(Commands.java("org.gfsj.tools.fs.FsckCommand", "-n", image.toString()))
         .expect(0, "fsck.gfsj -n");
-    server = mounts.mount(image, mnt);
+    fs.mount();
     checkListingAndLookups(big, expected);
   }
 }

@@ -20,25 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandardToolsTest {
   @TempDir Path tmp;
-  private GfsjMounts mounts;
+  private MountedImage fs;
   private Path image;
   private Path mnt;
-  private ProcessHandle server;
 
   @BeforeEach
   void mount() throws Exception {
-    GfsjMounts.requireFuse();
-    mounts = new GfsjMounts();
-    image = tmp.resolve("image");
-    Commands.mkfs(Commands.sparseImage(image, 1L << 30));
-    mnt = Files.createDirectory(tmp.resolve("mnt"));
-    server = mounts.mount(image, mnt);
+    fs = MountedImage.make(tmp);
+    image = fs.image();
+    mnt = fs.mnt();
   }
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (mounts != null) {
-      mounts.close();
+    if (fs != null) {
+      fs.close();
     }
   }
 
@@ -151,10 +147,10 @@ class StandardToolsTest {
     ok("dd if=/dev/zero of=again bs=1M count=32 status=none && sync again");
     assertEquals("33554432", ok("stat -c %s again"), "space freed by rm is usable again");
 
-    GfsjMounts.umount(mnt, server);
+    fs.unmount();
     Commands.run(Commands.java("org.gfsj.tools.fs.FsckCommand", "-n", image.toString()))
         .expect(0, "fsck.gfsj -n after ENOSPC and the deletes");
-    server = mounts.mount(image, mnt, "ro");
+    fs.mount("ro");
     fails("touch new", "Read-only file system");
     assertEquals("33554432", ok("stat -c %s again"), "a read-only mount still reads");
   }
