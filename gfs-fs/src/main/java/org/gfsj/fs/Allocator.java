@@ -60,14 +60,19 @@ final class Allocator {
   /**
    * Makes sure {@code blocks} can be allocated by this operation, so that it fails with ENOSPC
    * before it changes anything rather than halfway. Waits for commits of frees in flight when
-   * only they stand between the caller and the space.
+   * only they stand between the caller and the space. Frees still in the running transaction
+   * are committed first, but only while the caller's {@code tx} has changed nothing: its blocks
+   * may sit in the running transaction too, and a commit then would log half an operation.
    */
-  void reserve(long blocks) throws IOException {
+  void reserve(long blocks, FsTransaction tx) throws IOException {
     if (allocatable() >= blocks) {
       return;
     }
-    // frees become allocatable when their commit is durable; the running one is not committed yet
-    transactions.commitAndWait();
+    if (tx.isEmpty()) {
+      transactions.commitAndWait();
+    } else {
+      transactions.waitForCommits();
+    }
     if (allocatable() < blocks) {
       throw new FsException(Errno.ENOSPC, "no space left: " + blocks + " blocks needed, "
           + allocatable() + " free; delete files or grow the filesystem (gfs-tool grow)");

@@ -599,7 +599,7 @@ public final class GfsMount implements Vfs {
   private Inode makeInode(Inode d, String name, int mode, Caller caller, FsTransaction tx)
       throws IOException {
     // the dinode, directory growth, and the attribute block of inherited ACLs
-    allocator.reserve((d.defaultAcl == null ? 4 : 5) + directory(d).blocksToAdd(name));
+    allocator.reserve((d.defaultAcl == null ? 4 : 5) + directory(d).blocksToAdd(name), tx);
     long[] generation = new long[1];
     Allocator.Run r = allocator.dinode(tx, d.ino() + 1, generation);
     int gid = caller.gid();
@@ -683,7 +683,7 @@ public final class GfsMount implements Vfs {
       }
       Inode d = directoryInode(dir);
       checkNew(d, name, caller);
-      allocator.reserve(6);
+      allocator.reserve(6, tx);
       Inode in = makeInode(d, name, FileType.SYMLINK.modeBits() | 0777, caller, tx);
       contents.write(in, 0, ByteBuffer.wrap(bytes), tx);
       save(in, tx);
@@ -720,7 +720,7 @@ public final class GfsMount implements Vfs {
         throw new FsException(Errno.EMLINK, "inode " + ino + " has " + in.nlink + " links");
       }
       checkNew(d, name, caller);
-      allocator.reserve(3 + directory(d).blocksToAdd(name));
+      allocator.reserve(3 + directory(d).blocksToAdd(name), tx);
       directory(d).add(name, ino, in.type(), tx, allocator);
       d.touchMtime();
       in.nlink++;
@@ -897,7 +897,7 @@ public final class GfsMount implements Vfs {
           throw new FsException(Errno.ENOTEMPTY, "directory '" + toName + "' is not empty");
         }
       }
-      allocator.reserve(3 + (dst == null ? directory(td).blocksToAdd(toName) : 0));
+      allocator.reserve(3 + (dst == null ? directory(td).blocksToAdd(toName) : 0), tx);
       if (dst != null) {
         directory(td).replace(toName, src.ino(), src.type(), tx);
       } else {
@@ -1025,7 +1025,7 @@ public final class GfsMount implements Vfs {
           throw new FsException(Errno.EINVAL, "negative size " + changes.size());
         }
         require(in, caller, W_OK);
-        allocator.reserve(4);
+        allocator.reserve(4, tx);
         contents.truncate(in, changes.size(), tx);
         in.mtime = now;
       }
@@ -1177,7 +1177,7 @@ public final class GfsMount implements Vfs {
         throw new FsException(Errno.EINVAL, "negative offset " + offset);
       }
       long at = f != null && (f.flags() & OpenFlags.O_APPEND) != 0 ? in.size : offset;
-      allocator.reserve(contents.blocksNeeded(in, at, src.remaining()));
+      allocator.reserve(contents.blocksNeeded(in, at, src.remaining()), tx);
       int n = contents.write(in, at, src, tx);
       in.touchMtime();
       if (!caller.isRoot()) {
@@ -1245,10 +1245,10 @@ public final class GfsMount implements Vfs {
         throw new FsException(Errno.EFBIG, "fallocate past the largest file");
       }
       if (punch || zero) {
-        allocator.reserve(4);
+        allocator.reserve(4, tx);
         contents.punch(in, offset, length, tx);
       } else {
-        allocator.reserve(contents.blocksNeeded(in, offset, length));
+        allocator.reserve(contents.blocksNeeded(in, offset, length), tx);
         contents.allocate(in, offset, length, tx);
       }
       if ((mode & FALLOC_KEEP_SIZE) == 0 && end > in.size) {

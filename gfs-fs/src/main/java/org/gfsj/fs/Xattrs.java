@@ -74,7 +74,7 @@ final class Xattrs {
       return;
     }
     if (in.xattrBlock == 0) {
-      allocator.reserve(1);
+      allocator.reserve(1, tx);
       in.xattrBlock = allocator.blocks(tx, in.ino() + 1, 1).start();
       in.addBlocks(1);
     }
