@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.vfs.Caller;
 import org.junit.jupiter.api.Test;
@@ -22,25 +20,6 @@ class AccessCheckTest {
 
   private static Caller user(int uid, int gid, int... groups) {
     return new Caller(uid, gid, groups, 1);
-  }
-
-  /** An ACL in setfacl's short text ("u::rw-,u:1001:r--,g::r--,m::rw-,o::---"). */
-  private static PosixAcl acl(String text) {
-    List<PosixAcl.Entry> out = new ArrayList<>();
-    for (String part : text.split(",")) {
-      String[] f = part.split(":");
-      int perm = (f[2].charAt(0) == 'r' ? 4 : 0) | (f[2].charAt(1) == 'w' ? 2 : 0)
-          | (f[2].charAt(2) == 'x' ? 1 : 0);
-      boolean named = !f[1].isEmpty();
-      int tag = switch (f[0]) {
-        case "u" -> named ? PosixAcl.USER : PosixAcl.USER_OBJ;
-        case "g" -> named ? PosixAcl.GROUP : PosixAcl.GROUP_OBJ;
-        case "m" -> PosixAcl.MASK;
-        default -> PosixAcl.OTHER;
-      };
-      out.add(new PosixAcl.Entry(tag, perm, named ? Integer.parseInt(f[1]) : -1));
-    }
-    return new PosixAcl(out);
   }
 
   /** Checks {@code who} against a file owned by OWNER:OWNING_GROUP with {@code acl}. */
@@ -61,14 +40,14 @@ class AccessCheckTest {
 
   @Test
   void theOwnerGetsTheOwnerEntryAloneEvenWhenANamedEntryWouldGiveMore() {
-    PosixAcl a = acl("u::r--,u:1000:rwx,g::rwx,m::rwx,o::rwx");
+    PosixAcl a = AclText.parse("u::r--,u:1000:rwx,g::rwx,m::rwx,o::rwx");
     assertTrue(may(a, user(OWNER, OWNING_GROUP), R));
     assertFalse(may(a, user(OWNER, OWNING_GROUP), W), "owner bits are r-- only");
   }
 
   @Test
   void aNamedUserIsLimitedByTheMask() {
-    PosixAcl a = acl("u::rw-,u:1001:rw-,g::---,m::r--,o::---");
+    PosixAcl a = AclText.parse("u::rw-,u:1001:rw-,g::---,m::r--,o::---");
     assertTrue(may(a, user(1001, 7), R));
     assertFalse(may(a, user(1001, 7), W), "w is masked off");
     assertFalse(may(a, user(1002, 7), R), "another user falls to other::---");
@@ -76,13 +55,13 @@ class AccessCheckTest {
 
   @Test
   void aNamedUserEntryDecidesBeforeTheGroupsAndOther() {
-    PosixAcl a = acl("u::rw-,u:1001:---,g::rw-,m::rw-,o::rw-");
+    PosixAcl a = AclText.parse("u::rw-,u:1001:---,g::rw-,m::rw-,o::rw-");
     assertFalse(may(a, user(1001, OWNING_GROUP), R), "named user --- wins over group and other");
   }
 
   @Test
   void anyMatchingGroupEntryThatGrantsEverythingGrants() {
-    PosixAcl a = acl("u::rw-,g::r--,g:200:-w-,g:300:rw-,m::rwx,o::---");
+    PosixAcl a = AclText.parse("u::rw-,g::r--,g:200:-w-,g:300:rw-,m::rwx,o::---");
     assertTrue(may(a, user(2000, 200, 300), R | W), "group 300 grants rw");
     assertFalse(may(a, user(2000, 200, 100), R | W), "no one group grants both r and w");
     assertTrue(may(a, user(2000, 200, 100), R), "the owning group grants r");
@@ -90,7 +69,7 @@ class AccessCheckTest {
 
   @Test
   void aMatchingGroupThatGrantsTooLittleDeniesRatherThanFallingToOther() {
-    PosixAcl a = acl("u::rw-,g::---,g:200:r--,m::rw-,o::rw-");
+    PosixAcl a = AclText.parse("u::rw-,g::---,g:200:r--,m::rw-,o::rw-");
     assertFalse(may(a, user(2000, 200), W), "in group 200: other::rw- does not apply");
     assertFalse(may(a, user(2000, OWNING_GROUP), R), "in the owning group with ---");
     assertTrue(may(a, user(2000, 7), W), "in no listed group: other applies");
@@ -98,7 +77,7 @@ class AccessCheckTest {
 
   @Test
   void groupsAreLimitedByTheMaskButOtherIsNot() {
-    PosixAcl a = acl("u::rwx,g::rwx,g:200:rwx,m::r--,o::rwx");
+    PosixAcl a = AclText.parse("u::rwx,g::rwx,g:200:rwx,m::r--,o::rwx");
     assertFalse(may(a, user(2000, OWNING_GROUP), W));
     assertFalse(may(a, user(2000, 200), W));
     assertTrue(may(a, user(2000, 7), W), "other::rwx is not masked");
@@ -106,14 +85,14 @@ class AccessCheckTest {
 
   @Test
   void aMaskOfNothingDeniesNamedEntriesUnlikeLinuxsShortcut() {
-    PosixAcl a = acl("u::rw-,u:1001:rw-,g::r--,m::---,o::r--");
+    PosixAcl a = AclText.parse("u::rw-,u:1001:rw-,g::r--,m::---,o::r--");
     assertFalse(may(a, user(1001, 7), R), "POSIX.1e: the named user is masked to nothing");
     assertTrue(may(a, user(1002, 7), R), "other::r-- still applies to others");
   }
 
   @Test
   void rootReadsAndWritesAllButExecutesOnlyWhatSomeoneMay() {
-    PosixAcl a = acl("u::---,u:5:---,g::---,m::---,o::---");
+    PosixAcl a = AclText.parse("u::---,u:5:---,g::---,m::---,o::---");
     Caller root = Caller.ROOT;
     assertTrue(may(a, root, R | W));
     assertFalse(may(a, root, X));
@@ -124,7 +103,7 @@ class AccessCheckTest {
 
   @Test
   void theCheckAsksForAllRequestedBits() {
-    PosixAcl a = acl("u::rw-,u:1001:r-x,g::---,m::rwx,o::---");
+    PosixAcl a = AclText.parse("u::rw-,u:1001:r-x,g::---,m::rwx,o::---");
     assertTrue(may(a, user(1001, 7), R | X));
     assertFalse(may(a, user(1001, 7), R | W));
     assertEquals(0670, a.modeBits() & 0777);

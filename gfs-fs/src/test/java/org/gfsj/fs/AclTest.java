@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.vfs.Caller;
@@ -45,24 +44,6 @@ class AclTest {
     fs.close();
   }
 
-  private static PosixAcl acl(String text) {
-    List<PosixAcl.Entry> out = new ArrayList<>();
-    for (String part : text.split(",")) {
-      String[] f = part.split(":");
-      int perm = (f[2].charAt(0) == 'r' ? 4 : 0) | (f[2].charAt(1) == 'w' ? 2 : 0)
-          | (f[2].charAt(2) == 'x' ? 1 : 0);
-      boolean named = !f[1].isEmpty();
-      int tag = switch (f[0]) {
-        case "u" -> named ? PosixAcl.USER : PosixAcl.USER_OBJ;
-        case "g" -> named ? PosixAcl.GROUP : PosixAcl.GROUP_OBJ;
-        case "m" -> PosixAcl.MASK;
-        default -> PosixAcl.OTHER;
-      };
-      out.add(new PosixAcl.Entry(tag, perm, named ? Integer.parseInt(f[1]) : -1));
-    }
-    return new PosixAcl(out);
-  }
-
   private static void fails(Errno errno, Executable call) {
     FsException e = assertThrows(FsException.class, call);
     assertEquals(errno, e.errno(), e.getMessage());
@@ -88,7 +69,7 @@ class AclTest {
   void anAccessAclGrantsANamedUserWithinTheMaskAndSetsTheGroupBits() throws Exception {
     long f = aliceFile("f", 0600);
     assertTrue(!opens(f, OpenFlags.O_RDONLY, BOB));
-    fs.setxattr(f, PosixAcl.ACCESS, acl("u::rw-,u:1001:rw-,g::---,m::r--,o::---").encode(), 0,
+    fs.setxattr(f, PosixAcl.ACCESS, AclText.parse("u::rw-,u:1001:rw-,g::---,m::r--,o::---").encode(), 0,
         ALICE);
     assertEquals(0100640, fs.getattr(f).mode(), "the mask is the group bits");
     assertTrue(opens(f, OpenFlags.O_RDONLY, BOB));
@@ -96,7 +77,7 @@ class AclTest {
     assertTrue(!opens(f, OpenFlags.O_RDONLY, CAROL), "other::---");
 
     fs.setattr(f, SetAttributes.mode(0660), ALICE);
-    assertArrayEquals(acl("u::rw-,u:1001:rw-,g::---,m::rw-,o::---").encode(),
+    assertArrayEquals(AclText.parse("u::rw-,u:1001:rw-,g::---,m::rw-,o::---").encode(),
         fs.getxattr(f, PosixAcl.ACCESS, CAROL), "chmod sets the mask");
     assertTrue(opens(f, OpenFlags.O_WRONLY, BOB));
 
@@ -110,7 +91,7 @@ class AclTest {
   @Test
   void namedGroupsCount() throws Exception {
     long f = aliceFile("g", 0600);
-    fs.setxattr(f, PosixAcl.ACCESS, acl("u::rw-,g::---,g:500:rw-,m::rw-,o::---").encode(), 0,
+    fs.setxattr(f, PosixAcl.ACCESS, AclText.parse("u::rw-,g::---,g:500:rw-,m::rw-,o::---").encode(), 0,
         ALICE);
     assertTrue(opens(f, OpenFlags.O_RDWR, CAROL), "carol is in group 500");
     assertTrue(!opens(f, OpenFlags.O_RDONLY, BOB));
@@ -119,7 +100,7 @@ class AclTest {
   @Test
   void aMinimalAclIsTheModeAndIsNotKept() throws Exception {
     long f = aliceFile("m", 0600);
-    fs.setxattr(f, PosixAcl.ACCESS, acl("u::rwx,g::r--,o::r--").encode(), 0, ALICE);
+    fs.setxattr(f, PosixAcl.ACCESS, AclText.parse("u::rwx,g::r--,o::r--").encode(), 0, ALICE);
     assertEquals(0100744, fs.getattr(f).mode());
     fails(Errno.ENODATA, () -> fs.getxattr(f, PosixAcl.ACCESS, ALICE));
     assertEquals(List.of(), fs.listxattr(f, ALICE));
@@ -128,7 +109,7 @@ class AclTest {
   @Test
   void onlyTheOwnerOrRootSetsAnAclAndOnlyAValidOne() throws Exception {
     long f = aliceFile("v", 0644);
-    byte[] good = acl("u::rw-,u:1001:rw-,g::r--,m::rw-,o::r--").encode();
+    byte[] good = AclText.parse("u::rw-,u:1001:rw-,g::r--,m::rw-,o::r--").encode();
     fails(Errno.EPERM, () -> fs.setxattr(f, PosixAcl.ACCESS, good, 0, BOB));
     fs.setxattr(f, PosixAcl.ACCESS, good, 0, Caller.ROOT);
     byte[] noMask = new byte[good.length - 8];
@@ -153,7 +134,7 @@ class AclTest {
     for (int i = 0; i < named; i++) {
       text.append(",u:").append(2000 + i).append(":rwx");
     }
-    return acl(text.append(",g::r-x,m::rwx,o::---").toString());
+    return AclText.parse(text.append(",g::r-x,m::rwx,o::---").toString());
   }
 
   @Test
@@ -170,7 +151,7 @@ class AclTest {
   @Test
   void aDefaultAclIsInheritedInsteadOfTheUmask() throws Exception {
     long d = fs.mkdir(fs.root(), "d", 0755, ALICE).ino();
-    PosixAcl def = acl("u::rwx,u:1001:rwx,g::r-x,m::rwx,o::---");
+    PosixAcl def = AclText.parse("u::rwx,u:1001:rwx,g::r-x,m::rwx,o::---");
     fs.setxattr(d, PosixAcl.DEFAULT, def.encode(), 0, ALICE);
     Caller aliceUmask = new Caller(1000, 1000, new int[0], 1, 077);
 
@@ -178,7 +159,7 @@ class AclTest {
     fs.release(c.attributes().ino(), c.handle());
     long file = c.attributes().ino();
     assertEquals(0100660, fs.getattr(file).mode(), "0666 ∩ the default ACL; umask 077 ignored");
-    assertArrayEquals(acl("u::rw-,u:1001:rwx,g::r-x,m::rw-,o::---").encode(),
+    assertArrayEquals(AclText.parse("u::rw-,u:1001:rwx,g::r-x,m::rw-,o::---").encode(),
         fs.getxattr(file, PosixAcl.ACCESS, ALICE));
     fails(Errno.ENODATA, () -> fs.getxattr(file, PosixAcl.DEFAULT, ALICE));
     assertTrue(opens(file, OpenFlags.O_RDWR, BOB));

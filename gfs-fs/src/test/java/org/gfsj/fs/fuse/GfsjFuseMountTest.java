@@ -16,9 +16,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -67,10 +67,14 @@ class GfsjFuseMountTest {
     String device = FuseReadahead.deviceOf(root.toString(),
         Files.readAllLines(Path.of("/proc/self/mountinfo")));
     Path setting = Path.of("/sys/class/bdi", device, "read_ahead_kb");
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!Files.readString(setting).trim().equals("2048") && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    // set once the INIT reply is out, which may come after the mount shows up
+    MountTable.await(() -> {
+      try {
+        return Files.readString(setting).trim().equals("2048");
+      } catch (IOException e) {
+        return false;
+      }
+    }, Duration.ofSeconds(10));
     assertEquals("2048", Files.readString(setting).trim(), "read_ahead_kb of the FUSE mount");
   }
 
