@@ -35,8 +35,10 @@ import picocli.CommandLine.Spec;
             + " journal=N (default: first slot), node=NAME, lockproto=nolock|lockd,"
             + " commit=SECONDS (default 1), debug;"
             + " FUSE: allow_other (default for root), noallow_other, auto_unmount (default),"
-            + " noauto_unmount, max_write=BYTES (at most 131072), fuse_threads=single|multi,"
-            + " readahead=KB (default 1024; 0 keeps the kernel's 128);"
+            + " noauto_unmount, max_write=BYTES (at most 1048576), fuse_threads=single|multi,"
+            + " readahead=KB (default 4096; 0 keeps the kernel's 128),"
+            + " entry_timeout=SECONDS and attr_timeout=SECONDS (default 1: how long the kernel"
+            + " caches names and attributes);"
             + " mount(8)'s own (defaults, noauto, _netdev, x-*...) are ignored."})
 public final class MountCommand implements Callable<Integer> {
   static final int USAGE = 1;

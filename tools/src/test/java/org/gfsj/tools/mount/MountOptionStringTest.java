@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gfsj.fs.MountOptions;
+import org.gfsj.fs.fuse.FuseOptions;
 import org.junit.jupiter.api.Test;
 
 class MountOptionStringTest {
@@ -37,11 +38,21 @@ class MountOptionStringTest {
   }
 
   @Test
+  void cacheTimeoutsAreSecondsWithFractions() {
+    MountOptionString o = MountOptionString.parse("attr_timeout=0.5,entry_timeout=30", "img",
+        true, false);
+    assertEquals(java.time.Duration.ofMillis(500), o.fuse().timeouts().attr());
+    assertEquals(java.time.Duration.ofSeconds(30), o.fuse().timeouts().entry());
+    assertEquals(FuseOptions.DEFAULT_TIMEOUT,
+        MountOptionString.parse("ro", "img", true, false).fuse().timeouts().attr());
+  }
+
+  @Test
   void unknownOptionsAreRefusedUnlessSloppy() {
     assertThrows(IllegalArgumentException.class,
         () -> MountOptionString.parse("frobnicate", "img", true, false));
     assertThrows(IllegalArgumentException.class,
-        () -> MountOptionString.parse("default_permissions", "img", true, true));
+        () -> MountOptionString.parse("attr_timeout=soon", "img", true, true));
     assertThrows(IllegalArgumentException.class,
         () -> MountOptionString.parse("fuse_threads=3", "img", true, false));
     assertEquals(MountOptions.Atime.NOATIME,
