@@ -85,6 +85,8 @@ public final class GfsMount implements Vfs {
   private final int bs;
   private final int slot;
   private final BufferCache cache;
+  /** nolock: no other node changes the filesystem. */
+  private final boolean soleWriter;
   private final Transactions transactions;
   private final Glocks glocks;
   private final Allocator allocator;
@@ -145,6 +147,7 @@ public final class GfsMount implements Vfs {
     this.bs = sb.blockSize();
     LockModule module = lockModule(options.lockProtocol() != null ? options.lockProtocol()
         : sb.lockProtocol());
+    this.soleWriter = module instanceof NolockModule;
     List<JournalIndexEntry> jindex = reader.journalIndex();
     if (options.journal() >= jindex.size()) {
       throw new IOException(device.name() + ": journal=" + options.journal() + " but the"
@@ -550,6 +553,11 @@ public final class GfsMount implements Vfs {
   @Override
   public UUID uuid() {
     return sb.uuid();
+  }
+
+  @Override
+  public boolean soleWriter() {
+    return soleWriter;
   }
 
   @Override

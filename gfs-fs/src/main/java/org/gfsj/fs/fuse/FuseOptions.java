@@ -14,7 +14,9 @@ import java.time.Duration;
  * @param maxWrite the largest read or write request, in bytes (at most 1 MiB)
  * @param readaheadKb the kernel's readahead for this mount in KiB (the mount's bdi
  *     read_ahead_kb), 0 to leave the kernel's 128; FUSE's INIT cannot raise it
- * @param timeouts how long the kernel may cache names and attributes
+ * @param entryTimeout how long the kernel may cache a name, null to let {@link CacheTimeouts}
+ *     choose for the filesystem
+ * @param attrTimeout how long the kernel may cache attributes, null likewise
  */
 public record FuseOptions(
     String device,
@@ -25,16 +27,14 @@ public record FuseOptions(
     boolean debug,
     int maxWrite,
     int readaheadKb,
-    CacheTimeouts timeouts) {
+    Duration entryTimeout,
+    Duration attrTimeout) {
 
   /** Readahead unless the options say otherwise: several 1 MiB reads in flight. */
   public static final int DEFAULT_READAHEAD_KB = 4096;
 
   /** The largest request the kernel sends (256 pages). */
   public static final int MAX_WRITE = FuseInit.MAX_WRITE;
-
-  /** Names and attributes cached for a second, as libfuse does unless told otherwise. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
   public FuseOptions {
     if (maxWrite < 4096 || maxWrite > MAX_WRITE) {
@@ -44,18 +44,23 @@ public record FuseOptions(
     if (readaheadKb < 0 || readaheadKb > 65536) {
       throw new IllegalArgumentException("readahead=" + readaheadKb + " is outside 0..65536 KiB");
     }
+    for (Duration t : new Duration[] {entryTimeout, attrTimeout}) {
+      if (t != null && t.isNegative()) {
+        throw new IllegalArgumentException("a cache timeout cannot be negative");
+      }
+    }
   }
 
-  /** Options with the default cache timeouts. */
+  /** Options with the cache timeouts chosen for the filesystem. */
   public FuseOptions(String device, boolean readOnly, boolean allowOther, boolean autoUnmount,
       boolean singleThreaded, boolean debug, int maxWrite, int readaheadKb) {
     this(device, readOnly, allowOther, autoUnmount, singleThreaded, debug, maxWrite, readaheadKb,
-        new CacheTimeouts(DEFAULT_TIMEOUT, DEFAULT_TIMEOUT));
+        null, null);
   }
 
   /** The same options with other cache timeouts ({@code entry_timeout=}, {@code attr_timeout=}). */
   public FuseOptions withTimeouts(Duration entry, Duration attr) {
     return new FuseOptions(device, readOnly, allowOther, autoUnmount, singleThreaded, debug,
-        maxWrite, readaheadKb, new CacheTimeouts(entry, attr));
+        maxWrite, readaheadKb, entry, attr);
   }
 }

@@ -62,7 +62,9 @@ public final class GfsjFuse {
   }
 
   private void serve(FuseDevice device, Path mountPoint, FuseOptions options) throws IOException {
-    FuseDispatcher d = new FuseDispatcher(vfs, groups, options.timeouts(), options.debug());
+    CacheTimeouts timeouts = CacheTimeouts.of(options.entryTimeout(), options.attrTimeout(),
+        vfs.soleWriter());
+    FuseDispatcher d = new FuseDispatcher(vfs, groups, timeouts, options.debug());
     dispatcher = d;
     FuseWorker first = new FuseWorker(device, d, options.maxWrite());
     if (!first.next()) {

@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
             + " FUSE: allow_other (default for root), noallow_other, auto_unmount (default),"
             + " noauto_unmount, max_write=BYTES (at most 1048576), fuse_threads=single|multi,"
             + " readahead=KB (default 4096; 0 keeps the kernel's 128),"
-            + " entry_timeout=SECONDS and attr_timeout=SECONDS (default 1: how long the kernel"
-            + " caches names and attributes);"
+            + " entry_timeout=SECONDS and attr_timeout=SECONDS (how long the kernel caches names"
+            + " and attributes; default 3600 under nolock, 1 in a cluster);"
             + " mount(8)'s own (defaults, noauto, _netdev, x-*...) are ignored."})
 public final class MountCommand implements Callable<Integer> {
   static final int USAGE = 1;
@@ -119,7 +119,7 @@ public final class MountCommand implements Callable<Integer> {
     int status = session.serve();
     if (status != 0) {
       err.println("mount.gfsj: FUSE could not mount " + dir + " (status " + status
-          + "); libfuse's message is above");
+          + "); the reason is logged above");
       return FAILURE;
     }
     return 0;

@@ -35,8 +35,8 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     boolean debug = false;
     int maxWrite = FuseOptions.MAX_WRITE;
     int readahead = FuseOptions.DEFAULT_READAHEAD_KB;
-    Duration entryTimeout = FuseOptions.DEFAULT_TIMEOUT;
-    Duration attrTimeout = FuseOptions.DEFAULT_TIMEOUT;
+    Duration entryTimeout = null;
+    Duration attrTimeout = null;
     for (String opt : options.split(",")) {
       String key = opt.contains("=") ? opt.substring(0, opt.indexOf('=')) : opt;
       String value = opt.contains("=") ? opt.substring(opt.indexOf('=') + 1) : "";

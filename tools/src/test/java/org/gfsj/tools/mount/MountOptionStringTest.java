@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gfsj.fs.MountOptions;
-import org.gfsj.fs.fuse.FuseOptions;
 import org.junit.jupiter.api.Test;
 
 class MountOptionStringTest {
@@ -41,10 +40,10 @@ class MountOptionStringTest {
   void cacheTimeoutsAreSecondsWithFractions() {
     MountOptionString o = MountOptionString.parse("attr_timeout=0.5,entry_timeout=30", "img",
         true, false);
-    assertEquals(java.time.Duration.ofMillis(500), o.fuse().timeouts().attr());
-    assertEquals(java.time.Duration.ofSeconds(30), o.fuse().timeouts().entry());
-    assertEquals(FuseOptions.DEFAULT_TIMEOUT,
-        MountOptionString.parse("ro", "img", true, false).fuse().timeouts().attr());
+    assertEquals(java.time.Duration.ofMillis(500), o.fuse().attrTimeout());
+    assertEquals(java.time.Duration.ofSeconds(30), o.fuse().entryTimeout());
+    assertEquals(null, MountOptionString.parse("ro", "img", true, false).fuse().attrTimeout(),
+        "not given: chosen for the filesystem at mount");
   }
 
   @Test
