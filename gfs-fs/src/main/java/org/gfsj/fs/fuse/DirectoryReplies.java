@@ -28,12 +28,12 @@ final class DirectoryReplies {
 
   private final Vfs vfs;
   private final LongUnaryOperator nodeIdOfIno;
-  private final CacheTimeouts timeouts;
+  private final KernelCaching caching;
 
-  DirectoryReplies(Vfs vfs, LongUnaryOperator nodeIdOfIno, CacheTimeouts timeouts) {
+  DirectoryReplies(Vfs vfs, LongUnaryOperator nodeIdOfIno, KernelCaching caching) {
     this.vfs = vfs;
     this.nodeIdOfIno = nodeIdOfIno;
-    this.timeouts = timeouts;
+    this.caching = caching;
   }
 
   /** Puts the entries of {@code dir} from {@code cookie} into {@code out}, at most {@code size} bytes. */
@@ -55,7 +55,7 @@ final class DirectoryReplies {
         int start = out.position();
         if (plus) {
           Attributes a = dotOrDotDot(e.name()) ? null : attributesOf(e.ino());
-          FuseReply.putEntry(out, a == null ? 0 : nodeIdOfIno.applyAsLong(e.ino()), a, timeouts);
+          FuseReply.putEntry(out, a == null ? 0 : nodeIdOfIno.applyAsLong(e.ino()), a, caching);
         }
         out.putLong(e.ino());
         out.putLong(e.nextCookie());

@@ -21,8 +21,13 @@ import org.slf4j.LoggerFactory;
  * the {@link FuseRequest} and writing its answer into the {@link FuseReply}.
  *
  * <p>Node ids are inode numbers, so every name of a hard-linked file is one kernel inode and the
- * kernel may cache attributes and names (for {@link CacheTimeouts}); only the root is renamed, to
+ * kernel may cache attributes and names (for {@link KernelCaching}); only the root is renamed, to
  * FUSE_ROOT_ID (1), which no GFSJ inode can have (block 1 lies in the superblock's area).
+ *
+ * <p>With writeback caching the kernel owns the file position and size of cached data: it
+ * places O_APPEND writes itself and writes pages back in any order, so the Vfs must not move
+ * them to the end (O_APPEND is kept from it); and it reads through any open file of the inode,
+ * write-only ones included, to fill a page before a partial write.
  *
  * <p>Errors: an {@link FsException} becomes its errno; anything else is a bug or a broken disk,
  * answered EIO and logged with the request, so that one bad request never stops the server.
@@ -40,6 +45,11 @@ final class FuseDispatcher {
   private static final int FATTR_FH = 1 << 6;
   private static final int FATTR_ATIME_NOW = 1 << 7;
   private static final int FATTR_MTIME_NOW = 1 << 8;
+  private static final int FATTR_KILL_SUIDGID = 1 << 11;
+  private static final int FUSE_OPEN_KILL_SUIDGID = 1;
+  private static final int FUSE_WRITE_KILL_SUIDGID = 1 << 2;
+  private static final int S_ISUID = 04000;
+  private static final int S_ISGID = 02000;
   private static final int FOPEN_KEEP_CACHE = 1 << 1;
   private static final int FSYNC_FDATASYNC = 1;
   /** Linux's ceiling for a listxattr or getxattr answer. */
@@ -49,16 +59,18 @@ final class FuseDispatcher {
   private final long root;
   private final OpenFiles openFiles = new OpenFiles();
   private final SupplementaryGroups groups;
-  private final CacheTimeouts timeouts;
+  private final KernelCaching caching;
+  private final boolean writeback;
   private final DirectoryReplies directories;
   private final boolean debug;
 
-  FuseDispatcher(Vfs vfs, SupplementaryGroups groups, CacheTimeouts timeouts, boolean debug) {
+  FuseDispatcher(Vfs vfs, SupplementaryGroups groups, KernelCaching caching, boolean debug) {
     this.vfs = vfs;
     this.root = vfs.root();
     this.groups = groups;
-    this.timeouts = timeouts;
-    this.directories = new DirectoryReplies(vfs, this::nodeId, timeouts);
+    this.caching = caching;
+    this.writeback = caching.writeback();
+    this.directories = new DirectoryReplies(vfs, this::nodeId, caching);
     this.debug = debug;
   }
 
@@ -170,12 +182,12 @@ final class FuseDispatcher {
   }
 
   private void entry(FuseRequest r, FuseReply reply, Attributes a) throws IOException {
-    FuseReply.putEntry(reply.begin(r.unique()), nodeId(a.ino()), a, timeouts);
+    FuseReply.putEntry(reply.begin(r.unique()), nodeId(a.ino()), a, caching);
     reply.send();
   }
 
   private void attr(FuseRequest r, FuseReply reply, Attributes a) throws IOException {
-    FuseReply.putAttrOut(reply.begin(r.unique()), a, timeouts);
+    FuseReply.putAttrOut(reply.begin(r.unique()), a, caching);
     reply.send();
   }
 
@@ -186,11 +198,11 @@ final class FuseDispatcher {
     try {
       a = vfs.lookup(ino(r), r.name(), caller(r));
     } catch (FsException e) {
-      if (e.errno() != Errno.ENOENT || timeouts.entry().isZero()) {
+      if (e.errno() != Errno.ENOENT || caching.entry().isZero()) {
         throw e;
       }
       // node id 0: "no such name", which the kernel may remember as long as a name
-      FuseReply.putEntry(reply.begin(r.unique()), 0, null, timeouts);
+      FuseReply.putEntry(reply.begin(r.unique()), 0, null, caching);
       reply.send();
       return;
     }
@@ -204,7 +216,9 @@ final class FuseDispatcher {
   /**
    * chmod, chown, truncate and utimensat. A truncate through an open file (ftruncate) was
    * allowed by the open: it is not checked again, so a file created with mode 0444 stays
-   * truncatable through its descriptor.
+   * truncatable through its descriptor. Times alone are set with the kernel's authority: it has
+   * checked utimensat's rules itself (default_permissions), and with writeback caching it sends
+   * the times of cached writes under whatever process happens to write them back.
    */
   private void setattr(FuseRequest r, FuseReply reply) throws IOException {
     int valid = r.u32();
@@ -224,6 +238,9 @@ final class FuseDispatcher {
     int gid = r.u32();
     long ino = ino(r);
     Attributes result = null;
+    if ((valid & FATTR_KILL_SUIDGID) != 0 && (valid & FATTR_MODE) == 0) {
+      killSuidGid(ino);
+    }
     if ((valid & FATTR_SIZE) != 0 && (valid & FATTR_FH) != 0) {
       OpenFile f = openFiles.get(fh);
       if ((f.flags() & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) {
@@ -239,10 +256,29 @@ final class FuseDispatcher {
         (valid & FATTR_SIZE) != 0 ? size : null,
         time(valid, FATTR_ATIME, FATTR_ATIME_NOW, atime, atimensec),
         time(valid, FATTR_MTIME, FATTR_MTIME_NOW, mtime, mtimensec));
+    boolean timesOnly = (valid & (FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_SIZE)) == 0;
     if (result == null || !changes.equals(new SetAttributes(null, null, null, null, null, null))) {
-      result = vfs.setattr(ino, changes, caller(r));
+      result = vfs.setattr(ino, changes, timesOnly ? Caller.ROOT : caller(r));
     }
     attr(r, reply, result);
+  }
+
+  /**
+   * What the kernel leaves to the server under FUSE_HANDLE_KILLPRIV_V2: a write, truncate or
+   * O_TRUNC open by a process without CAP_FSETID drops setuid, and setgid where group execute is
+   * set (setgid without it marks mandatory locking and stays), as on a local filesystem.
+   */
+  private boolean killSuidGid(long ino) throws IOException {
+    int mode = vfs.getattr(ino).mode() & 07777;
+    int cleared = mode & ~S_ISUID;
+    if ((mode & 010) != 0) {
+      cleared &= ~S_ISGID;
+    }
+    if (cleared == mode) {
+      return false;
+    }
+    vfs.setattr(ino, SetAttributes.mode(cleared), Caller.ROOT);
+    return true;
   }
 
   private static Long time(int valid, int set, int now, long seconds, int nanos) {
@@ -311,12 +347,21 @@ final class FuseDispatcher {
   // ---- open files ---------------------------------------------------------------------------
 
   private void open(FuseRequest r, FuseReply reply) throws IOException {
-    int flags = r.u32();
+    int flags = served(r.u32());
+    int openFlags = r.u32();
     long ino = ino(r);
     long handle = vfs.open(ino, flags, caller(r));
+    if ((openFlags & FUSE_OPEN_KILL_SUIDGID) != 0 && killSuidGid(ino)) {
+      reply.invalidateAttributes(r.nodeId());
+    }
     long fh = openFiles.add(new OpenFile(ino, handle, flags, false));
     putOpen(reply.begin(r.unique()), fh);
     reply.send();
+  }
+
+  /** The open(2) flags the Vfs sees: without O_APPEND when the kernel places appends itself. */
+  private int served(int flags) {
+    return writeback ? flags & ~OpenFlags.O_APPEND : flags;
   }
 
   /**
@@ -330,16 +375,20 @@ final class FuseDispatcher {
   }
 
   private void create(FuseRequest r, FuseReply reply) throws IOException {
-    int flags = r.u32();
+    int flags = served(r.u32());
     int mode = r.u32();
     int umask = r.u32();
-    r.skip(4);
+    int openFlags = r.u32();
     String name = r.name();
     Vfs.Created made = vfs.create(ino(r), name, mode, flags, caller(r, umask));
     Attributes a = made.attributes();
+    if ((openFlags & FUSE_OPEN_KILL_SUIDGID) != 0) {
+      killSuidGid(a.ino());
+      a = vfs.getattr(a.ino());
+    }
     long fh = openFiles.add(new OpenFile(a.ino(), made.handle(), flags, false));
     ByteBuffer b = reply.begin(r.unique());
-    FuseReply.putEntry(b, nodeId(a.ino()), a, timeouts);
+    FuseReply.putEntry(b, nodeId(a.ino()), a, caching);
     putOpen(b, fh);
     reply.send();
   }
@@ -354,8 +403,10 @@ final class FuseDispatcher {
       throw new FsException(Errno.EINVAL, "a read of " + size + " bytes, more than max_read");
     }
     ByteBuffer dst = b.slice(b.position(), size);
+    boolean pageFill = writeback && (f.flags() & OpenFlags.O_ACCMODE) == OpenFlags.O_WRONLY;
+    long handle = pageFill ? Vfs.NO_HANDLE : f.handle();
     while (dst.hasRemaining()) {
-      int n = vfs.read(f.ino(), f.handle(), offset + dst.position(), dst);
+      int n = vfs.read(f.ino(), handle, offset + dst.position(), dst);
       if (n <= 0) {
         break;
       }
@@ -368,9 +419,13 @@ final class FuseDispatcher {
     OpenFile f = openFiles.get(r.u64());
     long offset = r.u64();
     int size = r.u32();
-    r.skip(4 + 8 + 4 + 4); // write_flags, lock_owner, flags, padding
+    int writeFlags = r.u32();
+    r.skip(8 + 4 + 4); // lock_owner, flags, padding
     ByteBuffer src = r.bytes(size);
     Caller c = caller(r);
+    // the Vfs drops setuid and setgid on a write by anyone but root; the kernel must hear of it
+    boolean privileged = (writeFlags & FUSE_WRITE_KILL_SUIDGID) != 0
+        && (vfs.getattr(f.ino()).mode() & (S_ISUID | S_ISGID)) != 0;
     boolean append = (f.flags() & OpenFlags.O_APPEND) != 0;
     while (src.hasRemaining()) {
       // with O_APPEND the Vfs places the bytes at the end itself, whatever offset says
@@ -379,6 +434,9 @@ final class FuseDispatcher {
       if (n <= 0) {
         throw new FsException(Errno.EIO, "write of inode " + f.ino() + " made no progress");
       }
+    }
+    if (privileged) {
+      reply.invalidateAttributes(r.nodeId());
     }
     ByteBuffer b = reply.begin(r.unique());
     b.putInt(size);

@@ -17,6 +17,10 @@ import java.nio.ByteBuffer;
  *   <li>FUSE_ATOMIC_O_TRUNC: open(O_TRUNC) is one request; FUSE_DO_READDIRPLUS and
  *       READDIRPLUS_AUTO: a listing carries attributes, so {@code ls -l} needs no LOOKUP per name;
  *       FUSE_PARALLEL_DIROPS: lookups and readdirs in one directory run at once;
+ *       FUSE_WRITEBACK_CACHE where {@link KernelCaching} allows it;
+ *   <li>FUSE_HANDLE_KILLPRIV_V2: the server clears setuid and setgid on writes, truncates and
+ *       chowns, so the kernel no longer asks for the security.capability xattr before every
+ *       write(2) (a round trip per write, for an attribute GFSJ files never carry);
  *       FUSE_ASYNC_READ, FUSE_ASYNC_DIO, FUSE_BIG_WRITES.
  * </ul>
  * Locks are left to the kernel (no FUSE_POSIX_LOCKS or FUSE_FLOCK_LOCKS): node-local, right for
@@ -38,25 +42,33 @@ final class FuseInit {
   static final int DO_READDIRPLUS = 1 << 13;
   static final int READDIRPLUS_AUTO = 1 << 14;
   static final int ASYNC_DIO = 1 << 15;
+  static final int WRITEBACK_CACHE = 1 << 16;
   static final int PARALLEL_DIROPS = 1 << 18;
   static final int POSIX_ACL = 1 << 20;
   static final int MAX_PAGES_FLAG = 1 << 22;
+  static final int HANDLE_KILLPRIV_V2 = 1 << 28;
 
   private static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK
       | DO_READDIRPLUS | READDIRPLUS_AUTO | ASYNC_DIO | PARALLEL_DIROPS | POSIX_ACL
-      | MAX_PAGES_FLAG;
+      | MAX_PAGES_FLAG | HANDLE_KILLPRIV_V2;
   private static final int NEEDED = DONT_MASK | POSIX_ACL | MAX_PAGES_FLAG;
 
   /** What was agreed. */
-  record Agreed(int minor, int flags, int maxWrite) {}
+  record Agreed(int minor, int flags, int maxWrite) {
+    boolean writeback() {
+      return (flags & WRITEBACK_CACHE) != 0;
+    }
+  }
 
   private FuseInit() {}
 
   /**
    * Answers the kernel's INIT request (the body of {@code request}) with GFSJ's wishes, limited
-   * to what the kernel offers and to {@code maxWrite}.
+   * to what the kernel offers and to {@code maxWrite}; with {@code writeback}, FUSE_WRITEBACK_CACHE
+   * too.
    */
-  static Agreed answer(FuseRequest request, FuseReply reply, int maxWrite) throws IOException {
+  static Agreed answer(FuseRequest request, FuseReply reply, int maxWrite, boolean writeback)
+      throws IOException {
     int major = request.u32();
     int minor = request.u32();
     int maxReadahead = request.u32();
@@ -71,7 +83,7 @@ final class FuseInit {
       throw new IOException("the kernel's FUSE lacks DONT_MASK, POSIX_ACL or MAX_PAGES (offered"
           + " flags 0x" + Integer.toHexString(offered) + "); use Linux 4.20 or later");
     }
-    int flags = offered & WANTED;
+    int flags = offered & (writeback ? WANTED | WRITEBACK_CACHE : WANTED);
     int agreedMinor = Math.min(minor, MINOR);
     int write = Math.min(maxWrite, MAX_WRITE);
     ByteBuffer b = reply.begin(request.unique());

@@ -14,9 +14,11 @@ import java.time.Duration;
  * @param maxWrite the largest read or write request, in bytes (at most 1 MiB)
  * @param readaheadKb the kernel's readahead for this mount in KiB (the mount's bdi
  *     read_ahead_kb), 0 to leave the kernel's 128; FUSE's INIT cannot raise it
- * @param entryTimeout how long the kernel may cache a name, null to let {@link CacheTimeouts}
+ * @param entryTimeout how long the kernel may cache a name, null to let {@link KernelCaching}
  *     choose for the filesystem
  * @param attrTimeout how long the kernel may cache attributes, null likewise
+ * @param writebackCache whether the kernel caches written data ({@code writeback_cache}), null
+ *     likewise
  */
 public record FuseOptions(
     String device,
@@ -28,7 +30,8 @@ public record FuseOptions(
     int maxWrite,
     int readaheadKb,
     Duration entryTimeout,
-    Duration attrTimeout) {
+    Duration attrTimeout,
+    Boolean writebackCache) {
 
   /** Readahead unless the options say otherwise: several 1 MiB reads in flight. */
   public static final int DEFAULT_READAHEAD_KB = 4096;
@@ -55,12 +58,15 @@ public record FuseOptions(
   public FuseOptions(String device, boolean readOnly, boolean allowOther, boolean autoUnmount,
       boolean singleThreaded, boolean debug, int maxWrite, int readaheadKb) {
     this(device, readOnly, allowOther, autoUnmount, singleThreaded, debug, maxWrite, readaheadKb,
-        null, null);
+        null, null, null);
   }
 
-  /** The same options with other cache timeouts ({@code entry_timeout=}, {@code attr_timeout=}). */
-  public FuseOptions withTimeouts(Duration entry, Duration attr) {
+  /**
+   * The same options with other kernel caching ({@code entry_timeout=}, {@code attr_timeout=},
+   * {@code writeback_cache}); null leaves each to be chosen for the filesystem.
+   */
+  public FuseOptions withCaching(Duration entry, Duration attr, Boolean writeback) {
     return new FuseOptions(device, readOnly, allowOther, autoUnmount, singleThreaded, debug,
-        maxWrite, readaheadKb, entry, attr);
+        maxWrite, readaheadKb, entry, attr, writeback);
   }
 }

@@ -17,15 +17,35 @@ final class FuseReply {
   /** {@code sizeof(struct fuse_entry_out)}. */
   static final int ENTRY_SIZE = 40 + ATTR_SIZE;
 
+  /** {@code FUSE_NOTIFY_INVAL_INODE}, sent in the error field of a header with unique 0. */
+  private static final int NOTIFY_INVAL_INODE = 2;
+  private static final int NOTIFY_INVAL_INODE_SIZE = HEADER_SIZE + 24;
+
   private final FuseDevice device;
   private final ByteBuffer buffer;
   private final long address;
+  private final ByteBuffer notice;
+  private final long noticeAddress;
   private long unique;
 
   FuseReply(FuseDevice device, ByteBuffer direct) {
     this.device = device;
     this.buffer = direct.order(ByteOrder.LITTLE_ENDIAN);
     this.address = device.address(direct);
+    this.notice = ByteBuffer.allocateDirect(NOTIFY_INVAL_INODE_SIZE)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    this.noticeAddress = device.address(notice);
+  }
+
+  /**
+   * Tells the kernel that the attributes it caches for {@code nodeId} are stale (its pages are
+   * left alone: offset -1), for a change the server made that no reply carried back.
+   */
+  void invalidateAttributes(long nodeId) throws IOException {
+    notice.clear();
+    notice.putInt(0, NOTIFY_INVAL_INODE_SIZE).putInt(4, NOTIFY_INVAL_INODE).putLong(8, 0);
+    notice.putLong(16, nodeId).putLong(24, -1).putLong(32, 0);
+    device.write(noticeAddress, NOTIFY_INVAL_INODE_SIZE);
   }
 
   /** Starts the reply to request {@code unique}: the body goes after the header. */
@@ -70,7 +90,7 @@ final class FuseReply {
   }
 
   /** {@code struct fuse_entry_out}: the node id, and how long name and attributes may be cached. */
-  static void putEntry(ByteBuffer b, long nodeId, Attributes a, CacheTimeouts t) {
+  static void putEntry(ByteBuffer b, long nodeId, Attributes a, KernelCaching t) {
     b.putLong(nodeId);
     b.putLong(a == null ? 0 : a.generation());
     b.putLong(t.entrySeconds());
@@ -85,7 +105,7 @@ final class FuseReply {
   }
 
   /** {@code struct fuse_attr_out}. */
-  static void putAttrOut(ByteBuffer b, Attributes a, CacheTimeouts t) {
+  static void putAttrOut(ByteBuffer b, Attributes a, KernelCaching t) {
     b.putLong(t.attrSeconds());
     b.putInt(t.attrNanos());
     b.putInt(0);

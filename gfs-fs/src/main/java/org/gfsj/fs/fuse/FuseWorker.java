@@ -11,21 +11,19 @@ import org.slf4j.LoggerFactory;
  * in the request buffer and read data is put straight into the reply buffer, both direct, so
  * file contents are copied only between the kernel and those buffers.
  */
-final class FuseWorker implements Runnable {
+final class FuseWorker {
   private static final Logger LOG = LoggerFactory.getLogger(FuseWorker.class);
   /** Room for the largest request: headers (80 bytes) and a write of max_write bytes. */
   static final int HEADROOM = 4096;
 
   private final FuseDevice device;
-  private final FuseDispatcher dispatcher;
   private final FuseRequest request;
   private final FuseReply reply;
   private final long requestAddress;
   private final int capacity;
 
-  FuseWorker(FuseDevice device, FuseDispatcher dispatcher, int maxWrite) {
+  FuseWorker(FuseDevice device, int maxWrite) {
     this.device = device;
-    this.dispatcher = dispatcher;
     this.capacity = maxWrite + HEADROOM;
     ByteBuffer in = ByteBuffer.allocateDirect(capacity);
     this.request = new FuseRequest(in);
@@ -56,8 +54,8 @@ final class FuseWorker implements Runnable {
     }
   }
 
-  @Override
-  public void run() {
+  /** Serves requests with {@code dispatcher} until the connection ends. */
+  void serve(FuseDispatcher dispatcher) {
     try {
       while (next()) {
         dispatcher.handle(request, reply);

@@ -62,11 +62,9 @@ public final class GfsjFuse {
   }
 
   private void serve(FuseDevice device, Path mountPoint, FuseOptions options) throws IOException {
-    CacheTimeouts timeouts = CacheTimeouts.of(options.entryTimeout(), options.attrTimeout(),
-        vfs.soleWriter());
-    FuseDispatcher d = new FuseDispatcher(vfs, groups, timeouts, options.debug());
-    dispatcher = d;
-    FuseWorker first = new FuseWorker(device, d, options.maxWrite());
+    KernelCaching wanted = KernelCaching.of(options.entryTimeout(), options.attrTimeout(),
+        options.writebackCache(), vfs.soleWriter());
+    FuseWorker first = new FuseWorker(device, options.maxWrite());
     if (!first.next()) {
       throw new IOException("the kernel ended the connection of " + mountPoint
           + " before it began");
@@ -75,15 +73,21 @@ public final class GfsjFuse {
       throw new IOException("the kernel's first request was opcode " + first.request().opcode()
           + ", not INIT");
     }
-    FuseInit.Agreed agreed = FuseInit.answer(first.request(), first.reply(), options.maxWrite());
-    LOG.info("FUSE 7.{} with flags 0x{}, requests up to {} KiB", agreed.minor(),
-        Integer.toHexString(agreed.flags()), agreed.maxWrite() / 1024);
+    FuseInit.Agreed agreed = FuseInit.answer(first.request(), first.reply(), options.maxWrite(),
+        wanted.writeback());
+    KernelCaching caching = new KernelCaching(wanted.entry(), wanted.attr(), agreed.writeback());
+    LOG.info("FUSE 7.{} with flags 0x{}, requests up to {} KiB, names and attributes cached {} s,"
+        + " writeback caching {}", agreed.minor(), Integer.toHexString(agreed.flags()),
+        agreed.maxWrite() / 1024, caching.entry().toSeconds(),
+        caching.writeback() ? "on" : "off");
+    FuseDispatcher d = new FuseDispatcher(vfs, groups, caching, options.debug());
+    dispatcher = d;
     FuseReadahead.apply(mountPoint, options.readaheadKb());
     int workers = options.singleThreaded() ? 1 : WORKERS;
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < workers; i++) {
-      FuseWorker w = i == 0 ? first : new FuseWorker(device, d, options.maxWrite());
-      Thread t = new Thread(w, "fuse-" + i);
+      FuseWorker w = i == 0 ? first : new FuseWorker(device, options.maxWrite());
+      Thread t = new Thread(() -> w.serve(d), "fuse-" + i);
       t.setDaemon(true);
       threads.add(t);
       t.start();

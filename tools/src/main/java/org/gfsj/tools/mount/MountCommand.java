@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
             + " noauto_unmount, max_write=BYTES (at most 1048576), fuse_threads=single|multi,"
             + " readahead=KB (default 4096; 0 keeps the kernel's 128),"
             + " entry_timeout=SECONDS and attr_timeout=SECONDS (how long the kernel caches names"
-            + " and attributes; default 3600 under nolock, 1 in a cluster);"
+            + " and attributes; default 3600 under nolock, 1 in a cluster), writeback_cache and"
+            + " no_writeback_cache (whether write(2) returns once data is in the kernel's page"
+            + " cache; default on under nolock);"
             + " mount(8)'s own (defaults, noauto, _netdev, x-*...) are ignored."})
 public final class MountCommand implements Callable<Integer> {
   static final int USAGE = 1;

@@ -37,6 +37,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     int readahead = FuseOptions.DEFAULT_READAHEAD_KB;
     Duration entryTimeout = null;
     Duration attrTimeout = null;
+    Boolean writeback = null;
     for (String opt : options.split(",")) {
       String key = opt.contains("=") ? opt.substring(0, opt.indexOf('=')) : opt;
       String value = opt.contains("=") ? opt.substring(opt.indexOf('=') + 1) : "";
@@ -59,6 +60,8 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
         case "default_permissions" -> { } // always on: the kernel checks, ACLs included
         case "entry_timeout" -> entryTimeout = seconds(opt, value);
         case "attr_timeout" -> attrTimeout = seconds(opt, value);
+        case "writeback_cache" -> writeback = true;
+        case "no_writeback_cache" -> writeback = false;
         default -> {
           if (MOUNT8_ONLY.contains(opt) || MOUNT8_PREFIXES.stream().anyMatch(opt::startsWith)) {
             continue;
@@ -77,7 +80,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     }
     MountOptions filesystem = MountOptions.defaults().with(String.join(",", fs));
     FuseOptions fuse = new FuseOptions(device, readOnly, allowOther, autoUnmount, single, debug,
-        maxWrite, readahead).withTimeouts(entryTimeout, attrTimeout);
+        maxWrite, readahead).withCaching(entryTimeout, attrTimeout, writeback);
     return new MountOptionString(filesystem, fuse);
   }
 

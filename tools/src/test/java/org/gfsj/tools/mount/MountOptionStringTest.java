@@ -44,6 +44,9 @@ class MountOptionStringTest {
     assertEquals(java.time.Duration.ofSeconds(30), o.fuse().entryTimeout());
     assertEquals(null, MountOptionString.parse("ro", "img", true, false).fuse().attrTimeout(),
         "not given: chosen for the filesystem at mount");
+    assertEquals(false, MountOptionString.parse("no_writeback_cache", "img", true, false).fuse()
+        .writebackCache());
+    assertEquals(null, o.fuse().writebackCache());
   }
 
   @Test
