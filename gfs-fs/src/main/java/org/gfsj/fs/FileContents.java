@@ -246,36 +246,70 @@ final class FileContents {
   }
 
   /**
-   * fallocate(2) without flags: every hole in the range gets blocks, written with zeros in place
-   * (there are no unwritten extents yet), so later writes there cannot fail with ENOSPC.
+   * Blocks an allocate of {@code length} bytes at {@code offset} may take at most: the holes of
+   * the range, the unstuffed first block and extent blocks if the map spills over.
    */
-  void allocate(Inode in, long offset, long length, FsTransaction tx) throws IOException {
+  long allocateNeeds(Inode in, long offset, long length) {
+    long end = offset + length;
+    if (in.height == 0) {
+      return end <= in.stuffed.length ? 0 : (end - 1) / bs + 1 + 2 + 2;
+    }
+    long first = offset / bs;
+    long last = (end - 1) / bs;
+    long holes = last - first + 1;
+    for (Extent e : in.map.all()) {
+      long from = Math.max(first, e.logical());
+      long to = Math.min(last + 1, e.logical() + e.length());
+      holes -= Math.max(0, to - from);
+    }
+    return holes + 2;
+  }
+
+  /**
+   * One stage of fallocate(2) without flags: gives every hole of the range blocks, written with
+   * zeros in place (there are no unwritten extents yet), so later writes there cannot fail with
+   * ENOSPC; from the start of the range, for as long as the runs fit {@code tx} (at least one).
+   * Returns the byte up to which the range is now mapped: {@code offset + length} when it all is,
+   * else the caller saves the inode and calls again in a new transaction (a range over many
+   * groups changes more bitmap blocks than one journal transaction takes).
+   */
+  long allocateSome(Inode in, long offset, long length, FsTransaction tx) throws IOException {
     long end = offset + length;
     if (in.height == 0 && end <= in.stuffed.length) {
-      return;
+      return end;
     }
     if (in.height == 0) {
       unstuff(in, tx);
     }
+    int maxRun = (4 << 20) / bs;
+    int perExtentBlock = BlockMap.extentsPerBlock(bs);
     long block = offset / bs;
     long last = (end - 1) / bs;
+    boolean allocatedAny = false;
     while (block <= last) {
       Extent e = in.map.find(block);
       if (e != null) {
         block = e.logical() + e.length();
         continue;
       }
+      // a run's bitmap blocks and group header, and every extent block (a save rewrites them all)
+      int images = maxRun / perBitmap + 2 + 1 + in.map.size() / perExtentBlock + 2;
+      if (allocatedAny && !transactions.fits(tx, images + STAGE_MARGIN, 0)) {
+        return block * bs;
+      }
       long next = in.map.nextMapped(block);
       long hole = next < 0 || next > last ? last - block + 1 : next - block;
       Allocator.Run r = allocator.blocks(tx, in.map.goal(block, in.goal()),
-          (int) Math.min(hole, (4 << 20) / bs));
+          (int) Math.min(hole, maxRun));
       device.write(r.start(), ByteBuffer.allocate(r.length() * bs));
       tx.wroteIntoNewBlocks();
       in.map.add(block, r.start(), r.length());
       in.addBlocks(r.length());
       in.goal(r.start() + r.length());
       block += r.length();
+      allocatedAny = true;
     }
+    return end;
   }
 
   /** Zeroes {@code length} bytes from {@code offset}: partial blocks in place, whole ones freed. */
