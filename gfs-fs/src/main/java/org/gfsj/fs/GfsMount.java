@@ -239,8 +239,9 @@ public final class GfsMount implements Vfs {
    * Before a truncate to {@code size} whose frees would not fit one journal transaction: frees the
    * file's tail runs in stages, each its own transaction that also lowers the size to where the
    * freed runs began, so that no stage leaves a block mapped past the end (GFS2 truncates in
-   * stages the same way). The truncate itself then has one run left to cut. A crash between stages
-   * leaves the file shorter than before and longer than asked, as on ext4 without its orphan list.
+   * stages the same way; a run too long for one stage is cut). The truncate itself then has only
+   * the partial last block left to zero. A crash between stages leaves the file shorter than
+   * before and longer than asked, as on ext4 without its orphan list.
    */
   private void shrinkInStages(long ino, long size, Caller caller) throws IOException {
     boolean done;
