@@ -37,6 +37,7 @@ final class TreeWalk {
   private static final int EXTENT_COUNT = 24;
   private static final int EXTENT_BLOCK_HEADER = 32;
   private static final int PROGRESS_EVERY = 1024;
+  private static final FileType[] TYPES = FileType.values();
 
   private final FileSystemReader fs;
   private final Groups groups;
@@ -47,7 +48,10 @@ final class TreeWalk {
   final BitSet blocks = new BitSet();
   /** Reachable dinodes. */
   final BitSet dinodes = new BitSet();
-  /** Per reachable dinode: its link count on disk and the references the walk found. */
+  /**
+   * Per reachable dinode: its link count on disk, the references the walk found, and its type
+   * (the ordinal of a {@link FileType}), so that a further link to it needs no read.
+   */
   final Map<Long, int[]> links = new HashMap<>();
   /** Hashed directories' blocks other than leaves, until their leaves are counted. */
   private final Map<Long, Long> pendingBlockCounts = new HashMap<>();
@@ -171,7 +175,7 @@ final class TreeWalk {
           + " data", "both are left as they are; copy the files out and remove the damaged one");
     }
     dinodes.set(Math.toIntExact(address));
-    links.put(address, new int[] {d.nlink(), 0});
+    links.put(address, new int[] {d.nlink(), 0, d.type().ordinal()});
     // a counter, not BitSet.cardinality(): that scans the whole set, once per inode
     if (++visited % PROGRESS_EVERY == 0) {
       findings.progress("Pass 2", "inodes", visited, 0);
@@ -576,25 +580,33 @@ final class TreeWalk {
         lostAndFound = e.inode();
         lostAndFoundType = e.type();
       }
-      String[] why = new String[1];
-      boolean seen = dinodes.get(Math.toIntExact(e.inode()));
-      Dinode target = visit(e.inode(), why);
-      if (target == null) {
-        String problem = where + " points at block " + e.inode() + ", which is not a valid"
-            + " dinode (" + why[0] + ")";
-        if (findings.repair()) {
-          repairs.removeEntry(dir.address(), block, offset, e.inode());
-          findings.fixed(problem, "entry removed");
-        } else {
-          findings.left(problem, "run fsck.gfsj -y to remove the entry");
+      boolean seen = e.inode() > 0 && e.inode() < Integer.MAX_VALUE
+          && dinodes.get((int) e.inode());
+      FileType type;
+      if (seen) {
+        // a hard link to an inode read and checked already: its dinode is not read again
+        type = TYPES[links.get(e.inode())[2]];
+      } else {
+        String[] why = new String[1];
+        Dinode target = visit(e.inode(), why);
+        if (target == null) {
+          String problem = where + " points at block " + e.inode() + ", which is not a valid"
+              + " dinode (" + why[0] + ")";
+          if (findings.repair()) {
+            repairs.removeEntry(dir.address(), block, offset, e.inode());
+            findings.fixed(problem, "entry removed");
+          } else {
+            findings.left(problem, "run fsck.gfsj -y to remove the entry");
+          }
+          continue;
         }
-        continue;
+        type = target.type();
       }
-      if (target.type() != e.type()) {
+      if (type != e.type()) {
         findings.left(where + " says " + e.type() + " but inode " + e.inode() + " is a "
-            + target.type(), "left as it is; check the file and remove the entry by hand");
+            + type, "left as it is; check the file and remove the entry by hand");
       }
-      if (target.type() == FileType.DIRECTORY) {
+      if (type == FileType.DIRECTORY) {
         if (seen) {
           findings.left(where + " links directory " + e.inode() + " a second time",
               "left as it is; remove the extra entry by hand");

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import org.gfsj.fs.CountingBlockDevice;
 import org.gfsj.fs.FileSystemReader;
 import org.gfsj.fs.GfsMount;
 import org.gfsj.fs.MountOptions;
@@ -228,6 +229,24 @@ class FsckTest {
         assertEquals(e.inode(), m.lookup(dir, e.name(), ROOT).ino(), e.name());
       }
     }
+  }
+
+  @Test
+  void aHardLinkedInodeIsReadOnceHoweverManyEntriesNameIt() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long plain = inode(dev, "plain");
+    try (GfsMount fs = GfsMount.open(dev, mountOptions())) {
+      long links = fs.mkdir(fs.root(), "links", 0755, ROOT).ino();
+      for (int i = 0; i < 200; i++) {
+        fs.link(plain, links, "plain-" + i, ROOT);
+      }
+    }
+    CountingBlockDevice counting = new CountingBlockDevice(dev);
+    Run r = fsck(counting, false);
+    assertEquals(0, r.exit(), r.output());
+    // pass 2 reads it when the walk first reaches it, pass 5 may look at it once more
+    assertTrue(counting.readsOf(plain) <= 3, "dinode " + plain + " of 201 names read "
+        + counting.readsOf(plain) + " times");
   }
 
   @Test
