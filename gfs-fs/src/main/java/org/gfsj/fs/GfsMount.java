@@ -96,6 +96,13 @@ public final class GfsMount implements Vfs {
   private final CommitTimer commitTimer;
 
   private final ReentrantLock opLock = new ReentrantLock();
+  /**
+   * The transaction of the calls that only read (getattr, lookup, read, readdir...), so that they
+   * allocate none: calls are serialised by {@code opLock}, so one serves them all. A read that
+   * changes something after all (an atime) joins it to the running transaction as any call does,
+   * and it is emptied for the next.
+   */
+  private final FsTransaction readTx = new FsTransaction();
   /** Unlinked inodes too large to free in one transaction: {@link #freeInStages} frees them. */
   private final ConcurrentLinkedQueue<Long> toFree = new ConcurrentLinkedQueue<>();
   private final HashMap<Long, Inode> inodes = new HashMap<>();
@@ -345,7 +352,8 @@ public final class GfsMount implements Vfs {
       if (modifies && options.readOnly()) {
         throw new FsException(Errno.EROFS, device.name() + " is mounted read-only");
       }
-      FsTransaction tx = new FsTransaction();
+      boolean reads = !modifies && opLock.getHoldCount() == 1;
+      FsTransaction tx = reads ? readTx : new FsTransaction();
       try {
         T result = body.run(tx);
         finish(tx);
@@ -357,6 +365,9 @@ public final class GfsMount implements Vfs {
       } catch (IOException | RuntimeException e) {
         throw withdraw(e);
       } finally {
+        if (reads) {
+          readTx.clear();
+        }
         releaseHeld();
       }
     } finally {
