@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests and the demo use: FUSE (libfuse2 for jnr-fuse, fuse3 for fusermount3),
-# the real nbd-server, iproute2 for network namespaces, fio and fuse2fs for the benchmarks, acl
+# Debian packages the tests and the demo use: fuse3 (fusermount3 unmounts; mount.gfsj speaks the
+# kernel's FUSE protocol itself and needs no libfuse), the real nbd-server, iproute2 for network namespaces, fio and fuse2fs for the benchmarks, acl
 # for setfacl and getfacl in the ACL tests.
-packages=(libfuse2 fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio acl attr)
+packages=(fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio acl attr)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

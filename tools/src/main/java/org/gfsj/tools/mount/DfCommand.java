@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import ru.serce.jnrfuse.struct.Statvfs;
 
 /**
  * {@code gfs-tool df MOUNTPOINT}: space and inodes of a mounted GFSJ filesystem, as the mount
@@ -24,9 +23,29 @@ import ru.serce.jnrfuse.struct.Statvfs;
     exitCodeOnInvalidInput = 1,
     description = "Show the space and inodes of a mounted GFSJ filesystem.")
 public final class DfCommand implements Callable<Integer> {
-  /** libc's statvfs(3); Statvfs has the layout of struct statvfs on 64-bit Linux. */
+  /** libc's statvfs(3). */
   public interface LibC {
     int statvfs(String path, Statvfs buf);
+  }
+
+  /** {@code struct statvfs} of glibc on 64-bit Linux (the fields df reads, then the rest). */
+  public static final class Statvfs extends jnr.ffi.Struct {
+    final UnsignedLong fBsize = new UnsignedLong();
+    final UnsignedLong fFrsize = new UnsignedLong();
+    final u_int64_t fBlocks = new u_int64_t();
+    final u_int64_t fBfree = new u_int64_t();
+    final u_int64_t fBavail = new u_int64_t();
+    final u_int64_t fFiles = new u_int64_t();
+    final u_int64_t fFfree = new u_int64_t();
+    final u_int64_t fFavail = new u_int64_t();
+    final UnsignedLong fFsid = new UnsignedLong();
+    final UnsignedLong fFlag = new UnsignedLong();
+    final UnsignedLong fNamemax = new UnsignedLong();
+    final Signed32[] spare = array(new Signed32[6]);
+
+    Statvfs(Runtime runtime) {
+      super(runtime);
+    }
   }
 
   @Spec CommandSpec spec;
@@ -53,11 +72,11 @@ public final class DfCommand implements Callable<Integer> {
             + "; is its server still running?");
         return 1;
       }
-      long frsize = st.f_frsize.longValue();
-      long blocks = st.f_blocks.longValue();
-      long free = st.f_bfree.longValue();
-      long files = st.f_files.longValue();
-      long freeFiles = st.f_ffree.longValue();
+      long frsize = st.fFrsize.longValue();
+      long blocks = st.fBlocks.longValue();
+      long free = st.fBfree.longValue();
+      long files = st.fFiles.longValue();
+      long freeFiles = st.fFfree.longValue();
       out.printf("%s (%s):%n", mount.get().target(), mount.get().source());
       out.printf("  block size = %d%n", frsize);
       out.printf("  %-8s %14s %14s %14s %5s%n", "Type", "Total", "Used", "Free", "use%");
