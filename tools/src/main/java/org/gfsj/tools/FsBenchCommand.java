@@ -72,6 +72,10 @@ final class FsBenchCommand implements Callable<Integer> {
       + " with fuse_threads=single.")
   boolean noThreadsRow;
 
+  @Option(names = "--gfsj-options", description = "More mount options for GFSJ, such as"
+      + " no_writeback_cache or attr_timeout=1 (default: none).", defaultValue = "")
+  String gfsjOptions;
+
   @Option(names = "--bin", description = "Directory holding mkfs.gfsj and mount.gfsj"
       + " (default: the repository's bin/).")
   Path bin;
@@ -130,8 +134,9 @@ final class FsBenchCommand implements Callable<Integer> {
       Path tarball = skipUntar ? null : makeTarball(runDir);
       int tarFiles = tarball == null ? 0 : countTar(tarball);
       System.out.printf("gfs-tool bench fs: %s, images of %d GiB in %s, %d files, %d MiB"
-          + " sequential, fio %d s, untar of %d files; load average before: %s%n", Instant.now(),
-          sizeGb, runDir, files, seqMb, fioSeconds, tarFiles, loadAverage());
+          + " sequential, fio %d s, untar of %d files, GFSJ mount options: %s; load average"
+          + " before: %s%n", Instant.now(), sizeGb, runDir, files, seqMb, fioSeconds, tarFiles,
+          gfsjOptions.isBlank() ? "defaults" : gfsjOptions, loadAverage());
       for (Sys s : Sys.values()) {
         runSystem(s, runDir, tarball, tarFiles);
       }
@@ -276,7 +281,8 @@ final class FsBenchCommand implements Callable<Integer> {
     String out;
     try {
       out = run(List.of(bin.resolve("mount.gfsj").toString(), "-v", "-o",
-          "fuse_threads=" + threads, image.toString(), mnt.toString()), 120);
+          "fuse_threads=" + threads + (gfsjOptions.isBlank() ? "" : "," + gfsjOptions),
+          image.toString(), mnt.toString()), 120);
     } catch (Exception e) {
       undoMount(mnt);
       throw e;
