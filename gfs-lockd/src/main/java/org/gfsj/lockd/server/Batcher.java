@@ -49,25 +49,40 @@ final class Batcher implements Closeable {
     });
   }
 
+  /**
+   * Sends an entry even when no request waits (none if one is in flight or waiting anyway), so
+   * that the leader's stamp on it (time, client address) reaches the log.
+   */
+  void stamp() {
+    sender.execute(() -> {
+      if (inFlight == 0 && waiting.isEmpty()) {
+        send(Batch.getDefaultInstance(), 0);
+      }
+    });
+  }
+
   private void sendWhileRoom() {
     while (inFlight < IN_FLIGHT && !waiting.isEmpty()) {
       Batch.Builder batch = Batch.newBuilder();
       while (!waiting.isEmpty() && batch.getRequestsCount() < MAX_REQUESTS_PER_ENTRY) {
         batch.addRequests(waiting.poll());
       }
-      int count = batch.getRequestsCount();
-      inFlight++;
-      raft.async()
-          .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.build().toByteArray())))
-          .whenCompleteAsync((reply, error) -> {
-            if (error != null) {
-              // Clients time out and retry through another peer; their sessions make that safe.
-              LOG.warn("batch of {} requests not committed: {}", count, error.toString());
-            }
-            inFlight--;
-            sendWhileRoom();
-          }, sender);
+      send(batch.build(), batch.getRequestsCount());
     }
+  }
+
+  private void send(Batch batch, int count) {
+    inFlight++;
+    raft.async()
+        .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())))
+        .whenCompleteAsync((reply, error) -> {
+          if (error != null) {
+            // Clients time out and retry through another peer; their sessions make that safe.
+            LOG.warn("batch of {} requests not committed: {}", count, error.toString());
+          }
+          inFlight--;
+          sendWhileRoom();
+        }, sender);
   }
 
   @Override

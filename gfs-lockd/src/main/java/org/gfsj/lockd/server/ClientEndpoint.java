@@ -22,12 +22,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.gfsj.lockd.proto.ClientFrame;
 import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.LeaderHint;
+import org.gfsj.lockd.proto.PeerEndpoint;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.state.LogApplier;
@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A follower answers its clients only once the commit index has reached it, a round trip
  * later than the leader could; so a peer that does not lead tells each client where the leader
- * is (after hello, and to all its clients when the leader changes), and clients move there.
+ * is (after hello, and to all its clients when the leader changes), and clients move there. The
+ * leader's client address comes from the log: each leader stamps its own into the entries it
+ * accepts, so no peer guesses another's port.
  */
 public final class ClientEndpoint implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ClientEndpoint.class);
@@ -59,8 +61,10 @@ public final class ClientEndpoint implements Closeable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
   private final Channel listener;
-  /** The leader last told to this peer's clients; touched only by the watch task. */
-  private RaftPeerId hintedLeader;
+  /** The hint last sent to all of this peer's clients; touched only by the watch task. */
+  private ServerFrame lastHint;
+  /** When this peer, leading, last asked for an entry to carry its client address. */
+  private long lastStampNanos;
 
   /** {@code secret}, if not null, is demanded of every client ({@link FrameAuthenticator}). */
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
@@ -81,6 +85,7 @@ public final class ClientEndpoint implements Closeable {
           }
         })
         .bind(bind).sync().channel();
+    replica.stateMachine().setClientEndpoint(bind.getHostString(), port());
     group.scheduleWithFixedDelay(this::watchLeader, LEADER_WATCH_MILLIS, LEADER_WATCH_MILLIS,
         TimeUnit.MILLISECONDS);
   }
@@ -88,36 +93,61 @@ public final class ClientEndpoint implements Closeable {
   private void watchLeader() {
     try {
       RaftPeerId leader = replica.division().getInfo().getLeaderId();
-      if (leader == null || leader.equals(hintedLeader)) {
+      if (leader == null) {
         return;
       }
-      hintedLeader = leader;
-      ServerFrame hint = leaderHint();
-      if (hint != null) {
-        clients.values().forEach(ch -> ch.writeAndFlush(hint, ch.voidPromise()));
+      if (leader.equals(replica.id())) {
+        lastHint = null;
+        stampIfUnknown();
+        return;
       }
+      ServerFrame hint = leaderHint();
+      if (hint == null || hint.equals(lastHint)) {
+        return;
+      }
+      lastHint = hint;
+      clients.values().forEach(ch -> ch.writeAndFlush(hint, ch.voidPromise()));
     } catch (RuntimeException e) {
       // A peer starting or stopping; the next round looks again.
       LOG.debug("cannot tell clients about the leader: {}", e.toString());
     }
   }
 
-  /** Where this peer's clients should go instead, or null if it leads or knows no leader. */
+  /**
+   * A new leader's client address reaches the followers with the first entry it accepts; on an
+   * idle cluster that could take a while, so it makes one itself (at most once a second).
+   */
+  private void stampIfUnknown() {
+    String self = replica.id().toString();
+    PeerEndpoint known = replica.stateMachine().read(applier -> applier.clientEndpoint(self));
+    long now = System.nanoTime();
+    if (replica.stateMachine().clientEndpoint().equals(known)
+        || now - lastStampNanos < TimeUnit.SECONDS.toNanos(1)) {
+      return;
+    }
+    lastStampNanos = now;
+    batcher.stamp();
+  }
+
+  /**
+   * Where this peer's clients should go instead: the leader's client address as the leader
+   * stamped it into the log. Null if this peer leads, knows no leader, or has not yet applied an
+   * entry from it.
+   */
   private ServerFrame leaderHint() {
-    RaftServer.Division d = replica.division();
-    RaftPeerId leader = d.getInfo().getLeaderId();
+    RaftPeerId leader = replica.division().getInfo().getLeaderId();
     if (leader == null || leader.equals(replica.id())) {
       return null;
     }
-    RaftPeer peer = d.getGroup().getPeer(leader);
-    if (peer == null || peer.getAddress() == null) {
+    PeerEndpoint endpoint =
+        replica.stateMachine().read(applier -> applier.clientEndpoint(leader.toString()));
+    if (endpoint == null) {
       return null;
     }
-    InetSocketAddress address = PeerList.clientAddressOf(peer.getAddress());
     return ServerFrame.newBuilder().setLeader(LeaderHint.newBuilder()
         .setLeaderId(leader.toString())
-        .setClientHost(address.getHostString())
-        .setClientPort(address.getPort())).build();
+        .setClientHost(endpoint.getClientHost())
+        .setClientPort(endpoint.getClientPort())).build();
   }
 
   public int port() {

@@ -11,7 +11,9 @@ import org.apache.ratis.protocol.RaftPeerId;
 /**
  * The lockd peers as given on the command line: {@code n1=HOST:PORT,n2=HOST:PORT,...}, where PORT
  * is the Raft port. A peer's client port is its Raft port plus {@link #CLIENT_PORT_OFFSET} unless
- * set otherwise, so that tools and clients can reach every peer from the same list.
+ * set otherwise, so that tools and clients can reach every peer from the same list. Peers do not
+ * rely on it among themselves: a leader's client address travels in the log (see
+ * {@code LockdStateMachine}).
  */
 public record PeerList(Map<String, InetSocketAddress> raft) {
   public static final int CLIENT_PORT_OFFSET = 1;
@@ -52,13 +54,6 @@ public record PeerList(Map<String, InetSocketAddress> raft) {
         .setAddress(raft.get(id).getHostString() + ":" + raft.get(id).getPort())
         .build()));
     return list;
-  }
-
-  /** Where clients reach a peer whose Raft address is {@code raftHostPort} (HOST:PORT). */
-  public static InetSocketAddress clientAddressOf(String raftHostPort) {
-    int colon = raftHostPort.lastIndexOf(':');
-    return InetSocketAddress.createUnresolved(raftHostPort.substring(0, colon),
-        Integer.parseInt(raftHostPort.substring(colon + 1)) + CLIENT_PORT_OFFSET);
   }
 
   /** Where clients reach each peer, by the default offset from its Raft port. */

@@ -9,6 +9,15 @@ import java.net.ServerSocket;
 public final class FreePorts {
   private FreePorts() {}
 
+  /** A port that was free. */
+  public static int single() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A port p such that p and p + 1 were both free (Raft port and client port). */
   public static int pair() {
     for (int attempt = 0; attempt < 100; attempt++) {

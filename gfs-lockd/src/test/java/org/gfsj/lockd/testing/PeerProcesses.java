@@ -27,11 +27,22 @@ public final class PeerProcesses implements AutoCloseable {
   private final String peerSpec;
   private final PeerList peers;
   private final List<String> extraArgs;
+  /** Client ports given with --client-port, by peer id; peers not in it use the default. */
+  private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
   private final LockdAdmin admin = new LockdAdmin(2_000, null);
 
   /** Peers keep data under {@code dir}; their logs go to {@code logDir}, kept after the test. */
   public PeerProcesses(Path dir, Path logDir, int count, List<String> extraArgs) {
+    this(dir, logDir, count, extraArgs, false);
+  }
+
+  /**
+   * With {@code ownClientPorts}, every peer gets {@code --client-port} with a port of its own
+   * instead of the default Raft port + 1.
+   */
+  public PeerProcesses(Path dir, Path logDir, int count, List<String> extraArgs,
+      boolean ownClientPorts) {
     this.dir = dir;
     this.logDir = logDir;
     try {
@@ -47,6 +58,15 @@ public final class PeerProcesses implements AutoCloseable {
     this.peerSpec = spec.toString();
     this.peers = PeerList.parse(peerSpec);
     this.extraArgs = extraArgs;
+    if (ownClientPorts) {
+      for (String id : ids()) {
+        int port = FreePorts.single();
+        while (port == peers.raft().get(id).getPort() + PeerList.CLIENT_PORT_OFFSET) {
+          port = FreePorts.single();
+        }
+        clientPorts.put(id, port);
+      }
+    }
   }
 
   public String peerSpec() {
@@ -58,12 +78,13 @@ public final class PeerProcesses implements AutoCloseable {
   }
 
   public List<InetSocketAddress> clientAddresses() {
-    return peers.clientAddresses();
+    return ids().stream().sorted().map(this::clientAddress).toList();
   }
 
   public InetSocketAddress clientAddress(String id) {
     InetSocketAddress raft = peers.raft().get(id);
-    return InetSocketAddress.createUnresolved(raft.getHostString(), raft.getPort() + 1);
+    return InetSocketAddress.createUnresolved(raft.getHostString(),
+        clientPorts.getOrDefault(id, raft.getPort() + PeerList.CLIENT_PORT_OFFSET));
   }
 
   public void startAll() {
@@ -72,7 +93,11 @@ public final class PeerProcesses implements AutoCloseable {
   }
 
   public void start(String id) {
-    start(id, peerSpec, extraArgs);
+    List<String> args = new ArrayList<>(extraArgs);
+    if (clientPorts.containsKey(id)) {
+      args.addAll(List.of("--client-port", String.valueOf(clientPorts.get(id))));
+    }
+    start(id, peerSpec, args);
   }
 
   /**
