@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.gfsj.lockd.tls.PeerDirectory;
 
 /**
  * The lockd peers as given on the command line: {@code n1=HOST:PORT,n2=HOST:PORT,...}, where PORT
@@ -54,6 +55,22 @@ public record PeerList(Map<String, InetSocketAddress> raft) {
         .setAddress(raft.get(id).getHostString() + ":" + raft.get(id).getPort())
         .build()));
     return list;
+  }
+
+  /** The peer at a Raft address, by this list. */
+  public PeerDirectory directory() {
+    return (host, port) -> peerAt(raftPeers(), host, port);
+  }
+
+  /** The id of the peer in {@code peers} whose Raft address is {@code host:port}, or null. */
+  static String peerAt(Iterable<RaftPeer> peers, String host, int port) {
+    String address = host + ":" + port;
+    for (RaftPeer p : peers) {
+      if (address.equals(p.getAddress())) {
+        return p.getId().toString();
+      }
+    }
+    return null;
   }
 
   /** Where clients reach each peer, by the default offset from its Raft port. */
