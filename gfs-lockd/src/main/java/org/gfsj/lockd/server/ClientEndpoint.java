@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.gfsj.lockd.proto.ClientFrame;
@@ -29,6 +28,8 @@ import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.LeaderHint;
 import org.gfsj.lockd.proto.PeerEndpoint;
 import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.proto.Request;
+import org.gfsj.lockd.proto.ResourceId;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.state.LogApplier;
 import org.gfsj.lockd.wire.AuthenticationException;
@@ -56,10 +57,14 @@ public final class ClientEndpoint implements Closeable {
   private static final long LEADER_WATCH_MILLIS = 100;
 
   private final Replica replica;
-  private final RaftClient raft;
   private final Batcher batcher;
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
+  /**
+   * Per client, the resources on which this peer told it that another node waits (a blocking
+   * event): its release of one of them is urgent ({@link Batcher}).
+   */
+  private final Map<Long, Set<ResourceId>> awaited = new ConcurrentHashMap<>();
   private final Channel listener;
   /** The hint last sent to all of this peer's clients; touched only by the watch task. */
   private ServerFrame lastHint;
@@ -70,8 +75,7 @@ public final class ClientEndpoint implements Closeable {
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
       throws InterruptedException {
     this.replica = replica;
-    this.raft = replica.newClient();
-    this.batcher = new Batcher(raft);
+    this.batcher = new Batcher(replica::newClient);
     replica.stateMachine().setOutput(this::deliver);
     this.listener = new ServerBootstrap()
         .group(group)
@@ -150,6 +154,17 @@ public final class ClientEndpoint implements Closeable {
         .setClientPort(endpoint.getClientPort())).build();
   }
 
+  /** A release (unlock, or a conversion) of a resource another node is known to wait for. */
+  private boolean urgent(Request request) {
+    ResourceId resource = switch (request.getOpCase()) {
+      case UNLOCK -> request.getUnlock().getResource();
+      case CONVERT -> request.getConvert().getResource();
+      default -> null;
+    };
+    Set<ResourceId> waitedFor = resource == null ? null : awaited.get(request.getClientId());
+    return waitedFor != null && waitedFor.remove(resource);
+  }
+
   public int port() {
     return ((InetSocketAddress) listener.localAddress()).getPort();
   }
@@ -161,6 +176,10 @@ public final class ClientEndpoint implements Closeable {
       long client = f.hasReply() ? f.getReply().getClientId() : f.getEvent().getClientId();
       Channel ch = clients.get(client);
       if (ch != null) {
+        if (f.hasEvent() && f.getEvent().hasBlocking()) {
+          awaited.computeIfAbsent(client, c -> ConcurrentHashMap.newKeySet())
+              .add(f.getEvent().getBlocking().getResource());
+        }
         ch.write(f, ch.voidPromise());
         touched.add(ch);
       }
@@ -222,7 +241,7 @@ public final class ClientEndpoint implements Closeable {
                 + " on a connection that said hello as " + Long.toHexString(clientId));
             return;
           }
-          batcher.submit(frame.getRequest());
+          batcher.submit(frame.getRequest(), urgent(frame.getRequest()));
         }
         case STATUS_QUERY -> ctx.writeAndFlush(ServerFrame.newBuilder().setStatus(status()).build());
         case DUMP_QUERY -> ctx.writeAndFlush(ServerFrame.newBuilder().setDump(dump()).build());
@@ -238,8 +257,8 @@ public final class ClientEndpoint implements Closeable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (clientId != 0) {
-        clients.remove(clientId, ctx.channel());
+      if (clientId != 0 && clients.remove(clientId, ctx.channel())) {
+        awaited.remove(clientId);
       }
     }
 
@@ -259,10 +278,5 @@ public final class ClientEndpoint implements Closeable {
     listener.close().syncUninterruptibly();
     batcher.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    try {
-      raft.close();
-    } catch (java.io.IOException e) {
-      LOG.warn("closing the Raft client: {}", e.toString());
-    }
   }
 }
