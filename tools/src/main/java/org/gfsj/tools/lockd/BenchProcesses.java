@@ -26,6 +26,8 @@ final class BenchProcesses implements AutoCloseable {
 
   private final Path dir;
   private final List<Process> processes = new ArrayList<>();
+  private final List<Process> lockd = new ArrayList<>();
+  private final List<Process> etcd = new ArrayList<>();
 
   BenchProcesses(Path dir) {
     this.dir = dir;
@@ -39,7 +41,7 @@ final class BenchProcesses implements AutoCloseable {
     List<InetSocketAddress> clients = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       String id = "n" + (i + 1);
-      spawn(id, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      spawn(id, lockd, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx512m", "-cp", System.getProperty("java.class.path"), LockdServer.class.getName(),
           "--id", id, "--peers", peers, "--dir", dir.resolve(id).toString()));
       clients.add(InetSocketAddress.createUnresolved("127.0.0.1", raft[i] + 1));
@@ -62,7 +64,7 @@ final class BenchProcesses implements AutoCloseable {
     for (int i = 0; i < 3; i++) {
       String name = "e" + (i + 1);
       String client = "http://127.0.0.1:" + (peer[i] + 1);
-      spawn(name, List.of("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
+      spawn(name, etcd, List.of("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
           "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
           "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
           "--listen-client-urls", client, "--advertise-client-urls", client,
@@ -93,9 +95,30 @@ final class BenchProcesses implements AutoCloseable {
     return urls;
   }
 
-  private void spawn(String name, List<String> command) throws IOException {
-    processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+  private void spawn(String name, List<Process> group, List<String> command)
+      throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    processes.add(p);
+    group.add(p);
+  }
+
+  /** CPU time (user and system) the lockd peers have used so far. */
+  Duration lockdCpu() {
+    return cpu(lockd);
+  }
+
+  /** CPU time (user and system) the etcd members have used so far. */
+  Duration etcdCpu() {
+    return cpu(etcd);
+  }
+
+  private static Duration cpu(List<Process> group) {
+    Duration total = Duration.ZERO;
+    for (Process p : group) {
+      total = total.plus(p.info().totalCpuDuration().orElse(Duration.ZERO));
+    }
+    return total;
   }
 
   private void awaitPort(int port) throws IOException, InterruptedException {

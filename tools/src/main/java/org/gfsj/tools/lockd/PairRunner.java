@@ -7,6 +7,12 @@ interface PairRunner extends AutoCloseable {
 
   String name();
 
+  /**
+   * CPU time the service's server processes have used so far: per pair, it compares the two
+   * systems' cost even when other work on the machine makes their throughput noisy.
+   */
+  java.time.Duration serverCpu();
+
   /** Opens {@code clients} independent sessions (nodes), numbered from 0. */
   void open(int clients) throws Exception;
 
