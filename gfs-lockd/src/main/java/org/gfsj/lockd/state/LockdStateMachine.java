@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>The only non-replicated input, the clock, enters on the leader in {@link #startTransaction}:
  * the leader appends its time to the entry before it is logged, so followers and restarted peers
  * apply the very same time. It appends its client address too, so every replica knows where the
- * leader of each entry takes clients without assuming anything about other peers' ports. The frames that applying produces go to the {@link #setOutput output}
+ * leader of each entry takes clients without assuming anything about other peers' ports. The
+ * frames that applying produces go to the {@link #setOutput output}
  * (the client endpoint of this peer) after the state has changed; the Raft reply itself is empty,
  * because clients hear from their own peer's apply, in log order.
  *

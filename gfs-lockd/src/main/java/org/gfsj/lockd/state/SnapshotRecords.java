@@ -19,7 +19,8 @@ import org.gfsj.lockd.proto.SessionRecord;
 /**
  * The snapshot layout: one key/value record per member, resource, client session and peer client
  * address, plus the clock. Keys are a kind byte ('c' clock, 'm' member, 'r' resource, 's' session,
- * 'p' peer client address) and a big-endian ordinal, so that reading them back in key order rebuilds every queue in its original order.
+ * 'p' peer client address) and a big-endian ordinal, so that reading them back in key order
+ * rebuilds every queue in its original order.
  */
 final class SnapshotRecords {
   private SnapshotRecords() {}
