@@ -28,9 +28,10 @@ import picocli.CommandLine.Option;
     description = "Start three local gfs-lockd peers (and with --etcd three etcd members), run "
         + "closed-loop clients that each lock a resource in EX and unlock it, and print pairs "
         + "per second with lock and pair latency percentiles, on own locks and on one shared "
-        + "lock, and the CPU time the servers spent per pair (a measure that other load on the "
-        + "machine disturbs far less than throughput). Every process started is stopped at the "
-        + "end.")
+        + "lock, and the CPU time the servers spent per pair (user and system time of their "
+        + "processes over the case, background work such as heartbeats included; other load on "
+        + "the machine inflates it too, though less than it moves throughput). Every process "
+        + "started is stopped at the end.")
 public final class LockdBenchCommand implements Callable<Integer> {
   @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
       description = "Concurrent client counts (default: ${DEFAULT-VALUE}).")

@@ -8,8 +8,8 @@ interface PairRunner extends AutoCloseable {
   String name();
 
   /**
-   * CPU time the service's server processes have used so far: per pair, it compares the two
-   * systems' cost even when other work on the machine makes their throughput noisy.
+   * CPU time the service's server processes have used so far: per pair, a second view of the
+   * two systems' cost beside their throughput.
    */
   java.time.Duration serverCpu();
 
