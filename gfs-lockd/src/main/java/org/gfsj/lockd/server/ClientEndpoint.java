@@ -21,14 +21,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.gfsj.lockd.proto.ClientFrame;
 import org.gfsj.lockd.proto.Dump;
 import org.gfsj.lockd.proto.LeaderHint;
+import org.gfsj.lockd.proto.PeerEndpoint;
 import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.proto.Request;
+import org.gfsj.lockd.proto.ResourceId;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.state.LogApplier;
 import org.gfsj.lockd.wire.AuthenticationException;
@@ -46,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A follower answers its clients only once the commit index has reached it, a round trip
  * later than the leader could; so a peer that does not lead tells each client where the leader
- * is (after hello, and to all its clients when the leader changes), and clients move there.
+ * is (after hello, and to all its clients when the leader changes), and clients move there. The
+ * leader's client address comes from the log: each leader stamps its own into the entries it
+ * accepts, so no peer guesses another's port.
  */
 public final class ClientEndpoint implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ClientEndpoint.class);
@@ -54,20 +57,25 @@ public final class ClientEndpoint implements Closeable {
   private static final long LEADER_WATCH_MILLIS = 100;
 
   private final Replica replica;
-  private final RaftClient raft;
   private final Batcher batcher;
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
+  /**
+   * Per client, the resources on which this peer told it that another node waits (a blocking
+   * event): its release of one of them is urgent ({@link Batcher}).
+   */
+  private final Map<Long, Set<ResourceId>> awaited = new ConcurrentHashMap<>();
   private final Channel listener;
-  /** The leader last told to this peer's clients; touched only by the watch task. */
-  private RaftPeerId hintedLeader;
+  /** The hint last sent to all of this peer's clients; touched only by the watch task. */
+  private ServerFrame lastHint;
+  /** When this peer, leading, last asked for an entry to carry its client address. */
+  private long lastStampNanos;
 
   /** {@code secret}, if not null, is demanded of every client ({@link FrameAuthenticator}). */
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
       throws InterruptedException {
     this.replica = replica;
-    this.raft = replica.newClient();
-    this.batcher = new Batcher(raft);
+    this.batcher = new Batcher(replica::newClient);
     replica.stateMachine().setOutput(this::deliver);
     this.listener = new ServerBootstrap()
         .group(group)
@@ -81,6 +89,7 @@ public final class ClientEndpoint implements Closeable {
           }
         })
         .bind(bind).sync().channel();
+    replica.stateMachine().setClientEndpoint(bind.getHostString(), port());
     group.scheduleWithFixedDelay(this::watchLeader, LEADER_WATCH_MILLIS, LEADER_WATCH_MILLIS,
         TimeUnit.MILLISECONDS);
   }
@@ -88,36 +97,72 @@ public final class ClientEndpoint implements Closeable {
   private void watchLeader() {
     try {
       RaftPeerId leader = replica.division().getInfo().getLeaderId();
-      if (leader == null || leader.equals(hintedLeader)) {
+      if (leader == null) {
         return;
       }
-      hintedLeader = leader;
-      ServerFrame hint = leaderHint();
-      if (hint != null) {
-        clients.values().forEach(ch -> ch.writeAndFlush(hint, ch.voidPromise()));
+      if (leader.equals(replica.id())) {
+        lastHint = null;
+        stampIfUnknown();
+        return;
       }
+      ServerFrame hint = leaderHint();
+      if (hint == null || hint.equals(lastHint)) {
+        return;
+      }
+      lastHint = hint;
+      clients.values().forEach(ch -> ch.writeAndFlush(hint, ch.voidPromise()));
     } catch (RuntimeException e) {
       // A peer starting or stopping; the next round looks again.
       LOG.debug("cannot tell clients about the leader: {}", e.toString());
     }
   }
 
-  /** Where this peer's clients should go instead, or null if it leads or knows no leader. */
+  /**
+   * A new leader's client address reaches the followers with the first entry it accepts; on an
+   * idle cluster that could take a while, so it makes one itself (at most once a second).
+   */
+  private void stampIfUnknown() {
+    String self = replica.id().toString();
+    PeerEndpoint known = replica.stateMachine().read(applier -> applier.clientEndpoint(self));
+    long now = System.nanoTime();
+    if (replica.stateMachine().clientEndpoint().equals(known)
+        || now - lastStampNanos < TimeUnit.SECONDS.toNanos(1)) {
+      return;
+    }
+    lastStampNanos = now;
+    batcher.stamp();
+  }
+
+  /**
+   * Where this peer's clients should go instead: the leader's client address as the leader
+   * stamped it into the log. Null if this peer leads, knows no leader, or has not yet applied an
+   * entry from it.
+   */
   private ServerFrame leaderHint() {
-    RaftServer.Division d = replica.division();
-    RaftPeerId leader = d.getInfo().getLeaderId();
+    RaftPeerId leader = replica.division().getInfo().getLeaderId();
     if (leader == null || leader.equals(replica.id())) {
       return null;
     }
-    RaftPeer peer = d.getGroup().getPeer(leader);
-    if (peer == null || peer.getAddress() == null) {
+    PeerEndpoint endpoint =
+        replica.stateMachine().read(applier -> applier.clientEndpoint(leader.toString()));
+    if (endpoint == null) {
       return null;
     }
-    InetSocketAddress address = PeerList.clientAddressOf(peer.getAddress());
     return ServerFrame.newBuilder().setLeader(LeaderHint.newBuilder()
         .setLeaderId(leader.toString())
-        .setClientHost(address.getHostString())
-        .setClientPort(address.getPort())).build();
+        .setClientHost(endpoint.getClientHost())
+        .setClientPort(endpoint.getClientPort())).build();
+  }
+
+  /** A release (unlock, or a conversion) of a resource another node is known to wait for. */
+  private boolean urgent(Request request) {
+    ResourceId resource = switch (request.getOpCase()) {
+      case UNLOCK -> request.getUnlock().getResource();
+      case CONVERT -> request.getConvert().getResource();
+      default -> null;
+    };
+    Set<ResourceId> waitedFor = resource == null ? null : awaited.get(request.getClientId());
+    return waitedFor != null && waitedFor.remove(resource);
   }
 
   public int port() {
@@ -131,6 +176,10 @@ public final class ClientEndpoint implements Closeable {
       long client = f.hasReply() ? f.getReply().getClientId() : f.getEvent().getClientId();
       Channel ch = clients.get(client);
       if (ch != null) {
+        if (f.hasEvent() && f.getEvent().hasBlocking()) {
+          awaited.computeIfAbsent(client, c -> ConcurrentHashMap.newKeySet())
+              .add(f.getEvent().getBlocking().getResource());
+        }
         ch.write(f, ch.voidPromise());
         touched.add(ch);
       }
@@ -192,7 +241,7 @@ public final class ClientEndpoint implements Closeable {
                 + " on a connection that said hello as " + Long.toHexString(clientId));
             return;
           }
-          batcher.submit(frame.getRequest());
+          batcher.submit(frame.getRequest(), urgent(frame.getRequest()));
         }
         case STATUS_QUERY -> ctx.writeAndFlush(ServerFrame.newBuilder().setStatus(status()).build());
         case DUMP_QUERY -> ctx.writeAndFlush(ServerFrame.newBuilder().setDump(dump()).build());
@@ -208,8 +257,8 @@ public final class ClientEndpoint implements Closeable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (clientId != 0) {
-        clients.remove(clientId, ctx.channel());
+      if (clientId != 0 && clients.remove(clientId, ctx.channel())) {
+        awaited.remove(clientId);
       }
     }
 
@@ -229,10 +278,5 @@ public final class ClientEndpoint implements Closeable {
     listener.close().syncUninterruptibly();
     batcher.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    try {
-      raft.close();
-    } catch (java.io.IOException e) {
-      LOG.warn("closing the Raft client: {}", e.toString());
-    }
   }
 }

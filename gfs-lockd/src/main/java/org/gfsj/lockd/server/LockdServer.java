@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
     description = "Runs one peer of the GFSJ lock manager. Start the same command on every "
         + "peer with its own --id; one peer for a single host, three or five for a cluster. "
         + "Clients and gfs-tool reach a peer on its client port, the Raft port + 1 unless "
-        + "--client-port says otherwise (tools assume the default). Options can come from a "
+        + "--client-port says otherwise (tools assume the default; clients that follow the "
+        + "leader learn its real client port from the replicated log). Options can come from a "
         + "cluster config file, one option per line, given as @FILE (e.g. gfs-lockd "
         + "@/etc/gfsj/lockd.conf --id n1); gfs-tool reads the same files.")
 public final class LockdServer implements Callable<Integer> {

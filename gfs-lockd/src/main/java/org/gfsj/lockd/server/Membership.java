@@ -25,7 +25,7 @@ public final class Membership {
   public static void change(PeerList current, PeerList wanted, String cluster,
       RaftTransport transport) throws IOException {
     RaftGroup group = RaftGroup.valueOf(Replica.groupId(cluster), current.raftPeers());
-    try (RaftClient client = transport.newClientBuilder()
+    try (RaftClient client = transport.newClientBuilder(current.directory())
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100,

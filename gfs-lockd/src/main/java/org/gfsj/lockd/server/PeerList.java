@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Map;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.gfsj.lockd.tls.PeerDirectory;
 
 /**
  * The lockd peers as given on the command line: {@code n1=HOST:PORT,n2=HOST:PORT,...}, where PORT
  * is the Raft port. A peer's client port is its Raft port plus {@link #CLIENT_PORT_OFFSET} unless
- * set otherwise, so that tools and clients can reach every peer from the same list.
+ * set otherwise, so that tools and clients can reach every peer from the same list. Peers do not
+ * rely on it among themselves: a leader's client address travels in the log (see
+ * {@code LockdStateMachine}).
  */
 public record PeerList(Map<String, InetSocketAddress> raft) {
   public static final int CLIENT_PORT_OFFSET = 1;
@@ -54,11 +57,20 @@ public record PeerList(Map<String, InetSocketAddress> raft) {
     return list;
   }
 
-  /** Where clients reach a peer whose Raft address is {@code raftHostPort} (HOST:PORT). */
-  public static InetSocketAddress clientAddressOf(String raftHostPort) {
-    int colon = raftHostPort.lastIndexOf(':');
-    return InetSocketAddress.createUnresolved(raftHostPort.substring(0, colon),
-        Integer.parseInt(raftHostPort.substring(colon + 1)) + CLIENT_PORT_OFFSET);
+  /** The peer at a Raft address, by this list. */
+  public PeerDirectory directory() {
+    return (host, port) -> peerAt(raftPeers(), host, port);
+  }
+
+  /** The id of the peer in {@code peers} whose Raft address is {@code host:port}, or null. */
+  static String peerAt(Iterable<RaftPeer> peers, String host, int port) {
+    String address = host + ":" + port;
+    for (RaftPeer p : peers) {
+      if (address.equals(p.getAddress())) {
+        return p.getId().toString();
+      }
+    }
+    return null;
   }
 
   /** Where clients reach each peer, by the default offset from its Raft port. */

@@ -9,6 +9,7 @@ import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.gfsj.lockd.tls.PeerCredentials;
+import org.gfsj.lockd.tls.PeerDirectory;
 
 /**
  * How Raft messages travel between peers, and from tools and the peers' own clients to them.
@@ -18,7 +19,8 @@ import org.gfsj.lockd.tls.PeerCredentials;
  * two loaded cores) but lets anyone who reaches a Raft port take part in Raft.
  *
  * <p>With one: Ratis over gRPC with mutual TLS, each end showing a certificate signed by the
- * cluster CA. Ratis 3.2.0's Netty transport cannot do this: its {@code NettyRpcService} and
+ * cluster CA, and each peer known by the name in its certificate. Ratis 3.2.0's Netty transport
+ * cannot do this: its {@code NettyRpcService} and
  * {@code NettyRpcProxy} build their pipelines without an SSL handler and {@code NettyFactory}
  * ignores its parameters; only the data-stream API (unused here) takes a {@code TlsConf}. Every
  * peer of a group must use the same transport, so TLS is all or nothing per cluster.
@@ -86,21 +88,25 @@ public final class RaftTransport {
     }
   }
 
-  void configureServer(RaftServer.Builder builder) {
+  /** {@code directory} says which peer each Raft address belongs to (see PeerCredentials). */
+  void configureServer(RaftServer.Builder builder, PeerDirectory directory) {
     if (credentials != null) {
-      builder.setParameters(credentials.raftParameters());
+      builder.setParameters(credentials.raftParameters(directory));
     }
   }
 
-  /** A Raft client builder with this transport set; the caller adds group and retry policy. */
-  RaftClient.Builder newClientBuilder() {
+  /**
+   * A Raft client builder with this transport set, for a group whose peers {@code directory}
+   * places; the caller adds group and retry policy.
+   */
+  RaftClient.Builder newClientBuilder(PeerDirectory directory) {
     RaftProperties props = new RaftProperties();
     RaftClient.Builder builder = RaftClient.newBuilder().setProperties(props);
     if (credentials == null) {
       RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
     } else {
       RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-      Parameters parameters = credentials.raftParameters();
+      Parameters parameters = credentials.raftParameters(directory);
       builder.setParameters(parameters);
     }
     return builder;

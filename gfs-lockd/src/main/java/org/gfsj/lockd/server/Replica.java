@@ -10,11 +10,13 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -64,7 +66,7 @@ public final class Replica implements Closeable {
         .setProperties(props)
         .setStateMachine(stateMachine)
         .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER);
-    transport.configureServer(builder);
+    transport.configureServer(builder, this::peerAt);
     this.server = builder.build();
   }
 
@@ -103,9 +105,28 @@ public final class Replica implements Closeable {
     }
   }
 
+  /**
+   * The peer whose Raft address is {@code host:port} in the group's configuration as this
+   * peer knows it now (so peers added at run time count), else in the list it started with.
+   */
+  private String peerAt(String host, int port) {
+    try {
+      RaftConfiguration conf = division().getRaftConf();
+      for (RaftPeerRole role : List.of(RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)) {
+        String id = PeerList.peerAt(conf.getAllPeers(role), host, port);
+        if (id != null) {
+          return id;
+        }
+      }
+    } catch (RuntimeException starting) {
+      // No division yet: the start-up list below is all this peer knows.
+    }
+    return PeerList.peerAt(group.getPeers(), host, port);
+  }
+
   /** A Raft client that finds the leader and retries until the entry is committed. */
   public RaftClient newClient() {
-    return transport.newClientBuilder()
+    return transport.newClientBuilder(this::peerAt)
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setLeaderId(id)

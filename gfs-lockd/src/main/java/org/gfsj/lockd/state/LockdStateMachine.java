@@ -20,6 +20,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.proto.Batch;
+import org.gfsj.lockd.proto.PeerEndpoint;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The only non-replicated input, the clock, enters on the leader in {@link #startTransaction}:
  * the leader appends its time to the entry before it is logged, so followers and restarted peers
- * apply the very same time. The frames that applying produces go to the {@link #setOutput output}
+ * apply the very same time. It appends its client address too, so every replica knows where the
+ * leader of each entry takes clients without assuming anything about other peers' ports. The
+ * frames that applying produces go to the {@link #setOutput output}
  * (the client endpoint of this peer) after the state has changed; the Raft reply itself is empty,
  * because clients hear from their own peer's apply, in log order.
  *
@@ -44,6 +47,8 @@ public final class LockdStateMachine extends BaseStateMachine {
   private final Compatibility compatibility;
   private LogApplier applier;
   private volatile Consumer<List<ServerFrame>> output = frames -> { };
+  /** This peer's client address, stamped into every entry it accepts as leader; null before. */
+  private volatile PeerEndpoint clientEndpoint;
 
   public LockdStateMachine(Compatibility compatibility) {
     this.compatibility = compatibility;
@@ -53,6 +58,20 @@ public final class LockdStateMachine extends BaseStateMachine {
   /** Where frames for clients go after each applied entry. */
   public void setOutput(Consumer<List<ServerFrame>> output) {
     this.output = output;
+  }
+
+  /**
+   * Where this peer takes clients. While it leads, every entry it accepts carries it, so that
+   * followers can send their clients here (see {@code ClientEndpoint}).
+   */
+  public void setClientEndpoint(String host, int port) {
+    this.clientEndpoint = PeerEndpoint.newBuilder().setPeerId(getId().toString())
+        .setClientHost(host).setClientPort(port).build();
+  }
+
+  /** This peer's client address as set, or null. */
+  public PeerEndpoint clientEndpoint() {
+    return clientEndpoint;
   }
 
   /** Runs {@code reader} against the current state, between two applied entries. */
@@ -113,11 +132,15 @@ public final class LockdStateMachine extends BaseStateMachine {
 
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-    // Protobuf merges concatenated encodings, so appending a Batch that holds only the time sets
-    // leader_time_millis without parsing and re-encoding the whole batch.
-    byte[] time = Batch.newBuilder().setLeaderTimeMillis(System.currentTimeMillis()).build()
-        .toByteArray();
-    ByteString data = request.getMessage().getContent().concat(ByteString.copyFrom(time));
+    // Protobuf merges concatenated encodings, so appending a Batch that holds only the leader's
+    // stamp (time, client address) sets them without parsing and re-encoding the whole batch.
+    Batch.Builder stamp = Batch.newBuilder().setLeaderTimeMillis(System.currentTimeMillis());
+    PeerEndpoint endpoint = clientEndpoint;
+    if (endpoint != null) {
+      stamp.setLeaderEndpoint(endpoint);
+    }
+    ByteString data = request.getMessage().getContent()
+        .concat(ByteString.copyFrom(stamp.build().toByteArray()));
     return TransactionContext.newBuilder()
         .setStateMachine(this)
         .setClientRequest(request)

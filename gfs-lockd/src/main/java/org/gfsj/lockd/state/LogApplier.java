@@ -6,6 +6,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.gfsj.lockd.core.Answer;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.core.LockMode;
@@ -21,6 +23,7 @@ import org.gfsj.lockd.proto.Event;
 import org.gfsj.lockd.proto.FenceResult;
 import org.gfsj.lockd.proto.Granted;
 import org.gfsj.lockd.proto.Holding;
+import org.gfsj.lockd.proto.PeerEndpoint;
 import org.gfsj.lockd.proto.Reply;
 import org.gfsj.lockd.proto.Request;
 import org.gfsj.lockd.proto.ServerFrame;
@@ -41,6 +44,8 @@ public final class LogApplier {
 
   private final LockSpace space;
   private final ClientSessions sessions = new ClientSessions();
+  /** Each peer's client address, as it stamped it into the last entry it accepted as leader. */
+  private final Map<String, PeerEndpoint> clientEndpoints = new TreeMap<>();
 
   public LogApplier(Compatibility compatibility) {
     this.space = new LockSpace(compatibility);
@@ -56,6 +61,9 @@ public final class LogApplier {
     List<ServerFrame> frames = new ArrayList<>();
     Outbox out = new FrameOutbox(frames);
     space.advanceClock(batch.getLeaderTimeMillis());
+    if (batch.hasLeaderEndpoint()) {
+      clientEndpoints.put(batch.getLeaderEndpoint().getPeerId(), batch.getLeaderEndpoint());
+    }
     for (FenceResult f : batch.getFenceResultsList()) {
       space.fenceResult(f.getClientId(), f.getSuccess(), f.getDetail(), out);
     }
@@ -79,6 +87,11 @@ public final class LogApplier {
     }
     space.forgetLeftMembers(LEFT_MEMBERS_KEPT).forEach(sessions::forget);
     return frames;
+  }
+
+  /** Where peer {@code peerId} takes clients, as it said while leading; null if never. */
+  public PeerEndpoint clientEndpoint(String peerId) {
+    return clientEndpoints.get(peerId);
   }
 
   /** Renewals and resyncs are safe to run twice; everything else is answered once. */
@@ -204,7 +217,7 @@ public final class LogApplier {
 
   /** Writes the whole state, in a fixed order, as snapshot records. */
   public void writeTo(StateSink sink) {
-    SnapshotRecords.write(space, sessions, sink);
+    SnapshotRecords.write(space, sessions, clientEndpoints.values(), sink);
   }
 
   /** Members and resources as records, for {@code gfs-tool lockdump} and {@code nodes}. */
@@ -232,7 +245,8 @@ public final class LogApplier {
 
   /** Replaces nothing: call on a fresh applier only. */
   public void restore(Iterable<StateSink.Entry> records) {
-    SnapshotRecords.read(records, space, sessions);
+    SnapshotRecords.read(records, space, sessions,
+        e -> clientEndpoints.put(e.getPeerId(), e));
   }
 
   private static final class FrameOutbox implements Outbox {

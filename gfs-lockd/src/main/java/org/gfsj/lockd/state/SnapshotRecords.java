@@ -3,6 +3,7 @@ package org.gfsj.lockd.state;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 import org.gfsj.lockd.core.Holder;
 import org.gfsj.lockd.core.LockSpace;
 import org.gfsj.lockd.core.Member;
@@ -11,18 +12,21 @@ import org.gfsj.lockd.core.Resource;
 import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.HolderRecord;
 import org.gfsj.lockd.proto.MemberRecord;
+import org.gfsj.lockd.proto.PeerEndpoint;
 import org.gfsj.lockd.proto.ResourceRecord;
 import org.gfsj.lockd.proto.SessionRecord;
 
 /**
- * The snapshot layout: one key/value record per member, resource and client session, plus the
- * clock. Keys are a kind byte ('c' clock, 'm' member, 'r' resource, 's' session) and a big-endian
- * ordinal, so that reading them back in key order rebuilds every queue in its original order.
+ * The snapshot layout: one key/value record per member, resource, client session and peer client
+ * address, plus the clock. Keys are a kind byte ('c' clock, 'm' member, 'r' resource, 's' session,
+ * 'p' peer client address) and a big-endian ordinal, so that reading them back in key order
+ * rebuilds every queue in its original order.
  */
 final class SnapshotRecords {
   private SnapshotRecords() {}
 
-  static void write(LockSpace space, ClientSessions sessions, StateSink sink) {
+  static void write(LockSpace space, ClientSessions sessions, Iterable<PeerEndpoint> endpoints,
+      StateSink sink) {
     sink.put(new byte[] {'c'}, ByteBuffer.allocate(8).putLong(space.now()).array());
     long n = 0;
     for (Member m : space.members()) {
@@ -34,6 +38,10 @@ final class SnapshotRecords {
     }
     for (SessionRecord s : sessions.records()) {
       sink.put(LogApplier.key('s', s.getClientId()), s.toByteArray());
+    }
+    n = 0;
+    for (PeerEndpoint e : endpoints) {
+      sink.put(LogApplier.key('p', n++), e.toByteArray());
     }
   }
 
@@ -75,7 +83,8 @@ final class SnapshotRecords {
         .build();
   }
 
-  static void read(Iterable<StateSink.Entry> records, LockSpace space, ClientSessions sessions) {
+  static void read(Iterable<StateSink.Entry> records, LockSpace space, ClientSessions sessions,
+      Consumer<PeerEndpoint> endpoints) {
     try {
       for (StateSink.Entry e : records) {
         switch (e.key()[0]) {
@@ -103,6 +112,7 @@ final class SnapshotRecords {
             }
           }
           case 's' -> sessions.restore(SessionRecord.parseFrom(e.value()));
+          case 'p' -> endpoints.accept(PeerEndpoint.parseFrom(e.value()));
           default -> throw new IllegalStateException("unknown snapshot record kind "
               + (char) e.key()[0] + "; the snapshot was written by a newer lockd");
         }

@@ -5,14 +5,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 
@@ -72,6 +77,12 @@ public final class PeerCredentials {
           + "); make new ones with gfs-tool keygen --days N");
     }
     checkKeyMatches(key, cert, keyFile, certFile);
+    String named = CertificateName.of(cert);
+    if (!name.equals(named)) {
+      throw new IOException(certFile + " names " + (named == null ? "no one" : named)
+          + ", not " + name + ": the other peers accept Raft traffic for " + name
+          + " only from a certificate that names it. " + remedy);
+    }
     return new PeerCredentials(key, cert, ca);
   }
 
@@ -130,8 +141,30 @@ public final class PeerCredentials {
   /**
    * Ratis parameters that make its gRPC server, clients and admin clients speak TLS with this
    * key and certificate, trust only the cluster CA, and demand a certificate of the other end.
+   * A peer's identity is its certificate's name: a certificate found at a peer's address in
+   * {@code directory} must name that peer ({@link PeerTrustManager}), and a peer speaking to
+   * this server must speak for the name in its certificate ({@link RaftIdentityCheck}).
    */
-  public Parameters raftParameters() {
-    return GrpcFactory.newRaftParameters(new GrpcTlsConfig(key, certificate, List.of(ca), true));
+  public Parameters raftParameters(PeerDirectory directory) {
+    Parameters parameters = GrpcFactory.newRaftParameters(
+        new GrpcTlsConfig(keyManager(), new PeerTrustManager(ca, directory), true));
+    RaftIdentityCheck check = new RaftIdentityCheck();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters,
+        (builder, services) -> builder.intercept(check));
+    return parameters;
+  }
+
+  private KeyManager keyManager() {
+    try {
+      char[] password = new char[0];
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry("gfsj", key, password, new Certificate[] {certificate});
+      KeyManagerFactory f = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      f.init(store, password);
+      return f.getKeyManagers()[0];
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot use the key of " + subject() + ": " + e, e);
+    }
   }
 }

@@ -63,6 +63,37 @@ class LeaderFollowingTest {
     });
   }
 
+  /**
+   * Peers started with --client-port far from their Raft port + 1: followers must name the
+   * leader's real client port (it travels in the log), or clients would stay on followers.
+   */
+  @Test
+  void clientsFollowTheLeaderToAClientPortGivenOnItsCommandLine() throws Exception {
+    peers = new PeerProcesses(dir, Path.of("target", "peer-logs",
+        "own-client-ports-" + System.currentTimeMillis()), 3, List.of(), true);
+    peers.startAll();
+    String leader = awaitLeader();
+    List<InetSocketAddress> followers = new ArrayList<>();
+    for (String id : peers.ids()) {
+      if (!id.equals(leader)) {
+        followers.add(peers.clientAddress(id));
+      }
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+      clients.add(get(LockdClient.connect(new LockdClientConfig(followers, "node" + i, 10_000,
+          500, 3_000, 2_000), new LockdListener() {})));
+    }
+    awaitAllOn(leader);
+    peers.kill(leader);
+    String next = awaitLeader();
+    awaitAllOn(next);
+    for (int i = 0; i < CLIENTS; i++) {
+      ResourceName own = new ResourceName(3, i);
+      assertEquals(LockMode.EX, get(clients.get(i).lock(own, LockMode.EX, false)).mode());
+      get(clients.get(i).unlock(own, null));
+    }
+  }
+
   @Test
   void clientsStartedOnFollowersMoveToTheLeaderAndFollowTheNextOne() throws Exception {
     peers = new PeerProcesses(dir, Path.of("target", "peer-logs",

@@ -1,11 +1,16 @@
 package org.gfsj.lockd.server;
 
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.testing.FreePorts;
 import org.gfsj.lockd.wire.ClusterSecret;
@@ -13,7 +18,7 @@ import org.gfsj.lockd.wire.ClusterSecret;
 /** Lockd peers (replica + client endpoint) inside the test JVM, for fast client tests. */
 public final class InProcessCluster implements AutoCloseable {
   private final Path dir;
-  private final PeerList peers;
+  private PeerList peers;
   private final Map<String, Replica> replicas = new LinkedHashMap<>();
   private final Map<String, ClientEndpoint> endpoints = new LinkedHashMap<>();
 
@@ -35,14 +40,50 @@ public final class InProcessCluster implements AutoCloseable {
     this.dir = dir;
     this.secret = secret;
     this.snapshotEvery = snapshotEvery;
-    StringBuilder spec = new StringBuilder();
-    for (int i = 1; i <= size; i++) {
-      spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
-          .append(FreePorts.pair());
+    // A port taken between choosing and binding it (see FreePorts) means new ports, not a
+    // failed test.
+    for (int attempt = 1; ; attempt++) {
+      StringBuilder spec = new StringBuilder();
+      for (int i = 1; i <= size; i++) {
+        spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
+            .append(FreePorts.pair());
+      }
+      this.peers = PeerList.parse(spec.toString());
+      try {
+        for (String id : peers.raft().keySet()) {
+          start(id);
+        }
+        return;
+      } catch (Exception e) {
+        if (attempt == 3 || !portTaken(e)) {
+          throw e;
+        }
+        close();
+        for (String id : peers.raft().keySet()) {
+          deleteTree(dir.resolve(id));
+        }
+      }
     }
-    this.peers = PeerList.parse(spec.toString());
-    for (String id : peers.raft().keySet()) {
-      start(id);
+  }
+
+  private static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException || String.valueOf(t.getMessage())
+          .contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -54,9 +95,9 @@ public final class InProcessCluster implements AutoCloseable {
   public void start(String id, PeerList list) throws Exception {
     Replica r = new Replica(id, list, dir.resolve(id), "test", Compatibility.STANDARD,
         snapshotEvery, RaftTransport.PLAIN);
+    replicas.put(id, r);
     r.start();
     InetSocketAddress raft = list.raft().get(id);
-    replicas.put(id, r);
     endpoints.put(id, new ClientEndpoint(r,
         new InetSocketAddress(raft.getHostString(), raft.getPort() + 1), secret));
   }
@@ -66,7 +107,10 @@ public final class InProcessCluster implements AutoCloseable {
     if (endpoint != null) {
       endpoint.close();
     }
-    replicas.remove(id).close();
+    Replica replica = replicas.remove(id);
+    if (replica != null) {
+      replica.close();
+    }
   }
 
   /** Closes peer {@code id}'s client port only: its replica stays in the group. */

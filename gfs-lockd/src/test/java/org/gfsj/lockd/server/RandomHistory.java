@@ -10,8 +10,12 @@ import java.util.Random;
 import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.Batch;
+import org.gfsj.lockd.proto.PeerEndpoint;
 
-/** A random log: four nodes locking and unlocking three resources in many modes. */
+/**
+ * A random log: four nodes locking and unlocking three resources in many modes, under leaders
+ * that change now and then.
+ */
 public final class RandomHistory {
   private RandomHistory() {}
 
@@ -26,6 +30,12 @@ public final class RandomHistory {
     LockMode[] modes = LockMode.values();
     for (int i = 1; i < entries; i++) {
       Batch.Builder b = Batch.newBuilder().setLeaderTimeMillis(1 + i);
+      if (random.nextInt(20) == 0) {
+        // A new leader's client address, stamped as a leader does.
+        int leader = 1 + random.nextInt(3);
+        b.setLeaderEndpoint(PeerEndpoint.newBuilder().setPeerId("n" + leader)
+            .setClientHost("127.0.0.1").setClientPort(7400 + random.nextInt(100)));
+      }
       for (int n = random.nextInt(6); n > 0; n--) {
         int c = 1 + random.nextInt(4);
         ResourceName r = new ResourceName(1, random.nextInt(3));

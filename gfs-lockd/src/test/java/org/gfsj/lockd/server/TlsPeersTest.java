@@ -1,6 +1,7 @@
 package org.gfsj.lockd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
@@ -29,6 +32,10 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.gfsj.lockd.client.Grant;
 import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.client.LockdClient;
@@ -51,7 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster CA: they elect a leader and grant locks. An outsider holding a certificate from another
  * CA, started as a fourth peer, cannot take part: the peers refuse its handshakes, it says so in
  * its log, and neither it, nor a plain (no TLS) Raft client, nor a TLS client that trusts the
- * cluster CA but shows no certificate or a foreign one, can add it to the group.
+ * cluster CA but shows no certificate or a foreign one, can add it to the group. A certificate
+ * from the cluster CA speaks only for the peer it names.
  */
 class TlsPeersTest {
   @TempDir Path dir;
@@ -64,21 +72,27 @@ class TlsPeersTest {
     }
   }
 
-  @Test
-  void peersWithClusterCertificatesServeAndAnOutsiderIsRefused() throws Exception {
-    Path tls = dir.resolve("tls");
+  /** Three peers with certificates from one new cluster CA in {@code tls}, up and led. */
+  private PeerList startCluster(Path tls, String name) throws IOException {
     peers = new PeerProcesses(dir.resolve("data"), Path.of("target", "peer-logs",
-        "tls-" + System.currentTimeMillis()), 3, List.of("--cluster", "test", "--tls-dir",
+        name + "-" + System.currentTimeMillis()), 3, List.of("--cluster", "test", "--tls-dir",
         tls.toString()));
     ClusterCa ca = ClusterCa.create("test", Duration.ofDays(1));
     ca.write(tls, false);
     ca.issue(tls, ClusterCa.ADMIN, null, Duration.ofDays(1), false);
-    PeerList three = PeerList.parse(peers.peerSpec());
     for (String id : peers.ids()) {
-      ca.issue(tls, id, three.raft().get(id).getHostString(), Duration.ofDays(1), false);
+      // Certificates name the host, not the port: a start on new ports keeps them valid.
+      ca.issue(tls, id, "127.0.0.1", Duration.ofDays(1), false);
     }
     peers.startAll();
     Await.until(Duration.ofSeconds(60), "a leader elected over TLS", () -> peers.leader() != null);
+    return PeerList.parse(peers.peerSpec());
+  }
+
+  @Test
+  void peersWithClusterCertificatesServeAndAnOutsiderIsRefused() throws Exception {
+    Path tls = dir.resolve("tls");
+    PeerList three = startCluster(tls, "tls");
     for (String id : peers.ids()) {
       assertTrue(Files.readString(peers.log(id)).contains("gRPC with mutual TLS"), id);
     }
@@ -128,6 +142,65 @@ class TlsPeersTest {
       assertEquals("", s.getLeaderId(), "the outsider never heard from a leader");
     }
     locksAreGrantedInTurn();
+  }
+
+  /**
+   * A peer's identity is the name in its certificate. n2's valid certificate, under n3's name,
+   * does not start a peer; and an impostor built by hand with it (no such check), speaking as
+   * n3 from n3's address, is refused both ways: the peers answer its requests as n3 with
+   * PERMISSION_DENIED, and the leader will not append to n3's address when the certificate
+   * there names n2. The group goes on without it.
+   */
+  @Test
+  void aCertificateForN2CannotActAsN3() throws Exception {
+    Path tls = dir.resolve("tls");
+    PeerList three = startCluster(tls, "tls-identity");
+    Path stolen = dir.resolve("stolen");
+    Files.createDirectories(stolen);
+    Files.copy(tls.resolve("ca.crt"), stolen.resolve("ca.crt"));
+    Files.copy(tls.resolve("n2.crt"), stolen.resolve("n3.crt"));
+    Files.copy(tls.resolve("n2.key"), stolen.resolve("n3.key"), StandardCopyOption.COPY_ATTRIBUTES);
+    IOException e = assertThrows(IOException.class, () -> PeerCredentials.load(stolen, "n3"));
+    assertTrue(e.getMessage().contains("n3.crt names n2, not n3"), e.getMessage());
+
+    peers.kill("n3");
+    Await.until(Duration.ofSeconds(60), "a leader among n1 and n2",
+        () -> peers.leader() != null);
+    String leader = peers.leader();
+    RaftServer impostor = impostor(three, tls.resolve("n2.key"), tls.resolve("n2.crt"),
+        certificate(tls.resolve("ca.crt")), "n3");
+    try {
+      impostor.start();
+      Await.until(Duration.ofSeconds(60), "a peer refusing n2's certificate speaking as n3",
+          () -> logSays(peers.log("n1"), "its certificate names n2 but it speaks for peer n3")
+              || logSays(peers.log("n2"), "its certificate names n2 but it speaks for peer n3"));
+      Await.until(Duration.ofSeconds(60), "the leader refusing n2's certificate at n3's address",
+          () -> logSays(peers.log(leader),
+              "is n3 in the Raft group, but its certificate names n2"));
+      assertNull(impostor.getDivision(Replica.groupId("test")).getInfo().getLeaderId(),
+          "the impostor heard from a leader");
+      locksAreGrantedInTurn();
+    } finally {
+      impostor.close();
+    }
+  }
+
+  /** A Raft server as {@code id} on {@code id}'s address, showing the given key and cert. */
+  private RaftServer impostor(PeerList group, Path key, Path cert, X509Certificate ca, String id)
+      throws Exception {
+    RaftProperties props = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+    GrpcConfigKeys.Server.setPort(props, group.raft().get(id).getPort());
+    RaftServerConfigKeys.setStorageDir(props, List.of(dir.resolve("impostor").toFile()));
+    return RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(id))
+        .setGroup(RaftGroup.valueOf(Replica.groupId("test"), group.raftPeers()))
+        .setProperties(props)
+        .setParameters(GrpcFactory.newRaftParameters(
+            new GrpcTlsConfig(key(key), certificate(cert), List.of(ca), true)))
+        .setStateMachine(new BaseStateMachine())
+        .setOption(RaftStorage.StartupOption.FORMAT)
+        .build();
   }
 
   private static boolean logSays(Path log, String text) {
@@ -180,7 +253,7 @@ class TlsPeersTest {
   }
 
   private static RaftClient client(RaftTransport transport, PeerList current) {
-    return transport.newClientBuilder()
+    return transport.newClientBuilder(current.directory())
         .setClientId(ClientId.randomId())
         .setRaftGroup(RaftGroup.valueOf(Replica.groupId("test"), current.raftPeers()))
         .setRetryPolicy(RetryPolicies.noRetry())

@@ -122,6 +122,9 @@ class LogApplierTest {
     applier.writeTo((k, v) -> records.add(new StateSink.Entry(k, v)));
     other.restore(records);
     assertArrayEquals(applier.digest(), other.digest());
+    for (String peer : List.of("n1", "n2", "n3")) {
+      assertEquals(applier.clientEndpoint(peer), other.clientEndpoint(peer), peer);
+    }
     for (Batch b : history.subList(150, 300)) {
       assertEquals(applier.apply(b), other.apply(b));
     }

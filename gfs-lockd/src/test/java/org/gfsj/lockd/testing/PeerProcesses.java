@@ -4,13 +4,16 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.server.LockdServer;
@@ -24,21 +27,41 @@ import org.gfsj.lockd.server.PeerList;
 public final class PeerProcesses implements AutoCloseable {
   private final Path dir;
   private final Path logDir;
-  private final String peerSpec;
-  private final PeerList peers;
+  private final int count;
+  private final boolean ownClientPorts;
+  private String peerSpec;
+  private PeerList peers;
   private final List<String> extraArgs;
+  /** Client ports given with --client-port, by peer id; peers not in it use the default. */
+  private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
   private final LockdAdmin admin = new LockdAdmin(2_000, null);
 
   /** Peers keep data under {@code dir}; their logs go to {@code logDir}, kept after the test. */
   public PeerProcesses(Path dir, Path logDir, int count, List<String> extraArgs) {
+    this(dir, logDir, count, extraArgs, false);
+  }
+
+  /**
+   * With {@code ownClientPorts}, every peer gets {@code --client-port} with a port of its own
+   * instead of the default Raft port + 1.
+   */
+  public PeerProcesses(Path dir, Path logDir, int count, List<String> extraArgs,
+      boolean ownClientPorts) {
     this.dir = dir;
     this.logDir = logDir;
     try {
-      java.nio.file.Files.createDirectories(logDir);
+      Files.createDirectories(logDir);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+    this.count = count;
+    this.ownClientPorts = ownClientPorts;
+    this.extraArgs = extraArgs;
+    choosePorts();
+  }
+
+  private void choosePorts() {
     StringBuilder spec = new StringBuilder();
     for (int i = 1; i <= count; i++) {
       spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:")
@@ -46,7 +69,16 @@ public final class PeerProcesses implements AutoCloseable {
     }
     this.peerSpec = spec.toString();
     this.peers = PeerList.parse(peerSpec);
-    this.extraArgs = extraArgs;
+    clientPorts.clear();
+    if (ownClientPorts) {
+      for (String id : ids()) {
+        int port = FreePorts.single();
+        while (port == peers.raft().get(id).getPort() + PeerList.CLIENT_PORT_OFFSET) {
+          port = FreePorts.single();
+        }
+        clientPorts.put(id, port);
+      }
+    }
   }
 
   public String peerSpec() {
@@ -58,21 +90,69 @@ public final class PeerProcesses implements AutoCloseable {
   }
 
   public List<InetSocketAddress> clientAddresses() {
-    return peers.clientAddresses();
+    return ids().stream().sorted().map(this::clientAddress).toList();
   }
 
   public InetSocketAddress clientAddress(String id) {
     InetSocketAddress raft = peers.raft().get(id);
-    return InetSocketAddress.createUnresolved(raft.getHostString(), raft.getPort() + 1);
+    return InetSocketAddress.createUnresolved(raft.getHostString(),
+        clientPorts.getOrDefault(id, raft.getPort() + PeerList.CLIENT_PORT_OFFSET));
   }
 
+  /**
+   * Starts every peer and waits until each accepts clients. A peer that exits because one of
+   * its ports was taken after it was chosen (by a process outside {@link FreePorts}' care) makes
+   * the whole cluster start again on new ports, with empty data directories; its log is kept
+   * beside the others. Ask for {@link #peerSpec} and addresses after this returns.
+   */
   public void startAll() {
-    ids().forEach(this::start);
-    ids().forEach(this::awaitReady);
+    for (int attempt = 1; ; attempt++) {
+      ids().forEach(this::start);
+      try {
+        ids().forEach(this::awaitReady);
+        return;
+      } catch (PortTaken e) {
+        if (attempt == 3) {
+          throw new AssertionError("lockd peers found their ports taken three times", e);
+        }
+        for (String id : ids()) {
+          kill(id);
+          try {
+            Files.move(log(id), logDir.resolve(id + ".port-taken-" + attempt + ".log"));
+            deleteTree(dir.resolve(id));
+          } catch (IOException io) {
+            throw new IllegalStateException("cannot clear lockd peer " + id + " for a retry", io);
+          }
+        }
+        choosePorts();
+      }
+    }
+  }
+
+  /** A peer exited because a port it was given was in use. */
+  private static final class PortTaken extends RuntimeException {
+    PortTaken(String message) {
+      super(message);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   public void start(String id) {
-    start(id, peerSpec, extraArgs);
+    List<String> args = new ArrayList<>(extraArgs);
+    if (clientPorts.containsKey(id)) {
+      args.addAll(List.of("--client-port", String.valueOf(clientPorts.get(id))));
+    }
+    start(id, peerSpec, args);
   }
 
   /**
@@ -107,6 +187,9 @@ public final class PeerProcesses implements AutoCloseable {
     InetSocketAddress a = clientAddress(id);
     Await.until(Duration.ofSeconds(60), "lockd peer " + id + " accepting clients", () -> {
       if (!running.get(id).isAlive()) {
+        if (logSays(id, "Address already in use")) {
+          throw new PortTaken("lockd peer " + id + " found a port taken; see " + log(id));
+        }
         throw new AssertionError("lockd peer " + id + " exited; see " + logDir.resolve(id + ".log"));
       }
       try (Socket s = new Socket(a.getHostString(), a.getPort())) {
@@ -115,6 +198,14 @@ public final class PeerProcesses implements AutoCloseable {
         return false;
       }
     });
+  }
+
+  private boolean logSays(String id, String text) {
+    try {
+      return Files.readString(log(id)).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** SIGKILL by PID, and wait until the process is gone. */

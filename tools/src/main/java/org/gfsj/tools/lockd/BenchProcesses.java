@@ -9,11 +9,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.gfsj.lockd.server.LockdServer;
 
 /**
@@ -26,28 +29,83 @@ final class BenchProcesses implements AutoCloseable {
 
   private final Path dir;
   private final List<Process> processes = new ArrayList<>();
+  private final List<Process> lockd = new ArrayList<>();
+  private final List<Process> etcd = new ArrayList<>();
 
   BenchProcesses(Path dir) {
     this.dir = dir;
   }
 
-  /** Starts three lockd peers; returns their client addresses once all accept connections. */
+  /**
+   * Starts three lockd peers; returns their client addresses once all accept connections. The
+   * ports are free when chosen, but another process can take one before a peer binds it (seen
+   * on the shared machine); then all three start again on new ports, up to three times.
+   */
   List<InetSocketAddress> startLockd() throws IOException, InterruptedException {
-    int[] raft = {freePair(), freePair(), freePair()};
-    String peers = "n1=127.0.0.1:" + raft[0] + ",n2=127.0.0.1:" + raft[1] + ",n3=127.0.0.1:"
-        + raft[2];
-    List<InetSocketAddress> clients = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      String id = "n" + (i + 1);
-      spawn(id, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m", "-cp", System.getProperty("java.class.path"), LockdServer.class.getName(),
-          "--id", id, "--peers", peers, "--dir", dir.resolve(id).toString()));
-      clients.add(InetSocketAddress.createUnresolved("127.0.0.1", raft[i] + 1));
+    for (int attempt = 1; ; attempt++) {
+      int[] raft = {freePair(), freePair(), freePair()};
+      String peers = "n1=127.0.0.1:" + raft[0] + ",n2=127.0.0.1:" + raft[1] + ",n3=127.0.0.1:"
+          + raft[2];
+      List<InetSocketAddress> clients = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String id = "n" + (i + 1);
+        spawn(id, lockd, List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+            .toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+            LockdServer.class.getName(), "--id", id, "--peers", peers, "--dir",
+            dir.resolve(id).toString()));
+        clients.add(InetSocketAddress.createUnresolved("127.0.0.1", raft[i] + 1));
+      }
+      try {
+        for (InetSocketAddress a : clients) {
+          awaitPort(a.getPort());
+        }
+        return clients;
+      } catch (IOException e) {
+        if (attempt == 3 || !lockdLogsSay("Address already in use")) {
+          throw e;
+        }
+        System.err.println("a lockd port was taken meanwhile; starting the peers on new ports");
+        stop(lockd);
+        for (int i = 1; i <= 3; i++) {
+          deleteTree(dir.resolve("n" + i));
+          Files.move(dir.resolve("n" + i + ".log"), dir.resolve("n" + i + ".port-taken-"
+              + attempt + ".log"));
+        }
+      }
     }
-    for (InetSocketAddress a : clients) {
-      awaitPort(a.getPort());
+  }
+
+  private boolean lockdLogsSay(String text) throws IOException {
+    for (int i = 1; i <= 3; i++) {
+      Path log = dir.resolve("n" + i + ".log");
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return true;
+      }
     }
-    return clients;
+    return false;
+  }
+
+  /** Kills {@code group}'s processes by PID and forgets them. */
+  private void stop(List<Process> group) throws InterruptedException {
+    for (Process p : group) {
+      ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    for (Process p : group) {
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+    processes.removeAll(group);
+    group.clear();
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** Starts a three-member etcd cluster; returns its client URLs once it reports healthy. */
@@ -62,7 +120,7 @@ final class BenchProcesses implements AutoCloseable {
     for (int i = 0; i < 3; i++) {
       String name = "e" + (i + 1);
       String client = "http://127.0.0.1:" + (peer[i] + 1);
-      spawn(name, List.of("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
+      spawn(name, etcd, List.of("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
           "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
           "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
           "--listen-client-urls", client, "--advertise-client-urls", client,
@@ -93,9 +151,30 @@ final class BenchProcesses implements AutoCloseable {
     return urls;
   }
 
-  private void spawn(String name, List<String> command) throws IOException {
-    processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+  private void spawn(String name, List<Process> group, List<String> command)
+      throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    processes.add(p);
+    group.add(p);
+  }
+
+  /** CPU time (user and system) the lockd peers have used so far. */
+  Duration lockdCpu() {
+    return cpu(lockd);
+  }
+
+  /** CPU time (user and system) the etcd members have used so far. */
+  Duration etcdCpu() {
+    return cpu(etcd);
+  }
+
+  private static Duration cpu(List<Process> group) {
+    Duration total = Duration.ZERO;
+    for (Process p : group) {
+      total = total.plus(p.info().totalCpuDuration().orElse(Duration.ZERO));
+    }
+    return total;
   }
 
   private void awaitPort(int port) throws IOException, InterruptedException {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,8 +27,16 @@ final class EtcdPairs implements PairRunner {
   private final List<HttpClient> http = new ArrayList<>();
   private final List<String> leases = new ArrayList<>();
 
-  EtcdPairs(List<String> endpoints) {
+  private final Supplier<Duration> serverCpu;
+
+  EtcdPairs(List<String> endpoints, Supplier<Duration> serverCpu) {
+    this.serverCpu = serverCpu;
     this.endpoints = endpoints;
+  }
+
+  @Override
+  public Duration serverCpu() {
+    return serverCpu.get();
   }
 
   @Override

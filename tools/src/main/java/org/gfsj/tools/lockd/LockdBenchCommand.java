@@ -3,12 +3,15 @@ package org.gfsj.tools.lockd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -25,7 +28,10 @@ import picocli.CommandLine.Option;
     description = "Start three local gfs-lockd peers (and with --etcd three etcd members), run "
         + "closed-loop clients that each lock a resource in EX and unlock it, and print pairs "
         + "per second with lock and pair latency percentiles, on own locks and on one shared "
-        + "lock. Every process started is stopped at the end.")
+        + "lock, and the CPU time the servers spent per pair (user and system time of their "
+        + "processes over the case, background work such as heartbeats included; other load on "
+        + "the machine inflates it too, though less than it moves throughput). Every process "
+        + "started is stopped at the end.")
 public final class LockdBenchCommand implements Callable<Integer> {
   @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
       description = "Concurrent client counts (default: ${DEFAULT-VALUE}).")
@@ -35,9 +41,13 @@ public final class LockdBenchCommand implements Callable<Integer> {
       description = "Measured seconds per case, after 2 s of warm-up (default: ${DEFAULT-VALUE}).")
   int seconds;
 
-  @Option(names = "--warmup-seconds", defaultValue = "15",
-      description = "Untimed load on each system before the table, so that every JVM and etcd "
-          + "run warm (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup-seconds", defaultValue = "45",
+      description = "Untimed load on each system before the table: two thirds of it with the "
+          + "largest client count on own locks, a third on one shared lock, so that every path "
+          + "the table measures is compiled in every JVM first. The lockd peers need over "
+          + "10,000 pairs before a lone client's latency settles; the former 15 s with 16 "
+          + "clients left the first cases measuring the JIT compiler (default: "
+          + "${DEFAULT-VALUE}).")
   int warmupSeconds;
 
   @Option(names = "--etcd", description = "Also measure etcd (the etcd binary must be on PATH).")
@@ -48,16 +58,19 @@ public final class LockdBenchCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("gfsj-lockd-bench");
     try (BenchProcesses processes = new BenchProcesses(dir)) {
       List<PairRunner> runners = new ArrayList<>();
-      runners.add(new LockdPairs(processes.startLockd()));
+      runners.add(new LockdPairs(processes.startLockd(), processes::lockdCpu));
       if (etcd) {
-        runners.add(new EtcdPairs(processes.startEtcd()));
+        runners.add(new EtcdPairs(processes.startEtcd(), processes::etcdCpu));
       }
+      int most = Arrays.stream(clientCounts).max().orElse(16);
+      int ownSeconds = warmupSeconds * 2 / 3;
       for (PairRunner runner : runners) {
-        measure(runner, 16, false, warmupSeconds);
+        measure(runner, most, false, ownSeconds);
+        measure(runner, most, true, warmupSeconds - ownSeconds);
       }
       System.out.println("| system | locks | clients | pairs/s | lock p50 ms | lock p99 ms "
-          + "| pair p50 ms | pair p99 ms |");
-      System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+          + "| pair p50 ms | pair p99 ms | server CPU µs/pair |");
+      System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
       for (boolean shared : new boolean[] {false, true}) {
         for (int clients : clientCounts) {
           for (PairRunner runner : runners) {
@@ -85,6 +98,8 @@ public final class LockdBenchCommand implements Callable<Integer> {
       throws Exception {
     runner.open(clients);
     try {
+      Duration cpuBefore = runner.serverCpu();
+      AtomicLong completed = new AtomicLong();
       long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
       long end = warmEnd + TimeUnit.SECONDS.toNanos(measuredSeconds);
       List<long[]> samples = new ArrayList<>();
@@ -92,7 +107,7 @@ public final class LockdBenchCommand implements Callable<Integer> {
       AtomicReference<Throwable> failure = new AtomicReference<>();
       for (int i = 0; i < clients; i++) {
         String resource = shared ? "shared" : "own-" + i;
-        loop(runner, i, resource, warmEnd, end, samples, done, failure);
+        loop(runner, i, resource, warmEnd, end, samples, completed, done, failure);
       }
       if (!done.await(measuredSeconds + 120L, TimeUnit.SECONDS)) {
         throw new IllegalStateException(runner.name() + ": clients still busy long after the end");
@@ -101,15 +116,18 @@ public final class LockdBenchCommand implements Callable<Integer> {
         throw new IllegalStateException(runner.name() + " failed: " + failure.get(),
             failure.get());
       }
+      double cpuMicrosPerPair = runner.serverCpu().minus(cpuBefore).toNanos() / 1e3
+          / Math.max(1, completed.get());
       long[] lock;
       long[] pair;
       synchronized (samples) {
         lock = samples.stream().mapToLong(s -> s[0]).sorted().toArray();
         pair = samples.stream().mapToLong(s -> s[1]).sorted().toArray();
       }
-      return String.format("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f |", runner.name(),
-          shared ? "one shared" : "own", clients, pair.length / (double) measuredSeconds,
-          ms(lock, 0.50), ms(lock, 0.99), ms(pair, 0.50), ms(pair, 0.99));
+      return String.format("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f |",
+          runner.name(), shared ? "one shared" : "own", clients,
+          pair.length / (double) measuredSeconds, ms(lock, 0.50), ms(lock, 0.99),
+          ms(pair, 0.50), ms(pair, 0.99), cpuMicrosPerPair);
     } finally {
       runner.close();
     }
@@ -117,7 +135,8 @@ public final class LockdBenchCommand implements Callable<Integer> {
 
   /** One closed-loop client: the next pair starts when the previous completes. */
   private static void loop(PairRunner runner, int client, String resource, long warmEnd,
-      long end, List<long[]> samples, CountDownLatch done, AtomicReference<Throwable> failure) {
+      long end, List<long[]> samples, AtomicLong completed, CountDownLatch done,
+      AtomicReference<Throwable> failure) {
     long start = System.nanoTime();
     if (start >= end || failure.get() != null) {
       done.countDown();
@@ -130,12 +149,13 @@ public final class LockdBenchCommand implements Callable<Integer> {
         return;
       }
       long now = System.nanoTime();
+      completed.incrementAndGet();
       if (start >= warmEnd && now <= end) {
         synchronized (samples) {
           samples.add(new long[] {lockNanos, now - start});
         }
       }
-      loop(runner, client, resource, warmEnd, end, samples, done, failure);
+      loop(runner, client, resource, warmEnd, end, samples, completed, done, failure);
     });
   }
 

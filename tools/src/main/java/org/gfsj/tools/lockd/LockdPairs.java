@@ -1,10 +1,12 @@
 package org.gfsj.tools.lockd;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.gfsj.lockd.client.LockdClient;
 import org.gfsj.lockd.client.LockdClientConfig;
 import org.gfsj.lockd.client.LockdListener;
@@ -15,10 +17,17 @@ import org.gfsj.lockd.core.ResourceName;
 final class LockdPairs implements PairRunner {
   private final List<InetSocketAddress> peers;
   private final List<LockdClient> clients = new ArrayList<>();
+  private final Supplier<Duration> serverCpu;
   private int generation;
 
-  LockdPairs(List<InetSocketAddress> peers) {
+  LockdPairs(List<InetSocketAddress> peers, Supplier<Duration> serverCpu) {
     this.peers = peers;
+    this.serverCpu = serverCpu;
+  }
+
+  @Override
+  public Duration serverCpu() {
+    return serverCpu.get();
   }
 
   @Override

@@ -7,6 +7,12 @@ interface PairRunner extends AutoCloseable {
 
   String name();
 
+  /**
+   * CPU time the service's server processes have used so far: per pair, a second view of the
+   * two systems' cost beside their throughput.
+   */
+  java.time.Duration serverCpu();
+
   /** Opens {@code clients} independent sessions (nodes), numbered from 0. */
   void open(int clients) throws Exception;
 
