@@ -72,6 +72,11 @@ final class FsBenchCommand implements Callable<Integer> {
       + " with fuse_threads=single.")
   boolean noThreadsRow;
 
+  @Option(names = "--no-warm-up", description = "Time the create, readdir, stat and unlink"
+      + " rounds on a freshly started server. Without it each filesystem first runs one untimed"
+      + " round of the same size, so that a JVM's compiler has warmed up.")
+  boolean noWarmUp;
+
   @Option(names = "--gfsj-options", description = "More mount options for GFSJ, such as"
       + " no_writeback_cache or attr_timeout=1 (default: none).", defaultValue = "")
   String gfsjOptions;
@@ -175,6 +180,7 @@ final class FsBenchCommand implements Callable<Integer> {
       Files.delete(seq);
       put(RAND_WRITE, s, fio(mnt.resolve("rand")));
       Files.deleteIfExists(mnt.resolve("rand"));
+      warmUp(mnt);
       Path d = Files.createDirectory(mnt.resolve("files"));
       put(CREATE, s, create(d));
       put(READDIR, s, readdir(d));
@@ -188,6 +194,7 @@ final class FsBenchCommand implements Callable<Integer> {
       if (s == Sys.GFSJ && !noThreadsRow) {
         m.unmount();
         m = mount(s, image, mnt, "single");
+        warmUp(mnt);
         Path d2 = Files.createDirectory(mnt.resolve("files-single"));
         put(CREATE_SINGLE, s, create(d2));
         unlink(d2);
@@ -459,6 +466,22 @@ final class FsBenchCommand implements Callable<Integer> {
 
   private static String name(int i) {
     return String.format("f%05d", i);
+  }
+
+  /**
+   * One untimed create, readdir, stat and unlink round, unless --no-warm-up: a long-running
+   * server is measured, not its JIT warming up (every system gets the round).
+   */
+  private void warmUp(Path mnt) throws IOException {
+    if (noWarmUp) {
+      return;
+    }
+    Path w = Files.createDirectory(mnt.resolve("warm-up"));
+    create(w);
+    readdir(w);
+    stat(w);
+    unlink(w);
+    Files.delete(w);
   }
 
   private double create(Path d) throws IOException {
