@@ -16,6 +16,7 @@ final class FuseRequest {
   static final int HEADER_SIZE = 40;
 
   private final ByteBuffer buffer;
+  private final long address;
   private int length;
   private int opcode;
   private long unique;
@@ -24,12 +25,23 @@ final class FuseRequest {
   private int gid;
   private int pid;
 
-  FuseRequest(ByteBuffer direct) {
+  /** A request in {@code direct}, whose native address is {@code address} (for read(2)). */
+  FuseRequest(ByteBuffer direct, long address) {
     this.buffer = direct.order(ByteOrder.LITTLE_ENDIAN);
+    this.address = address;
+  }
+
+  /** A request parsed from {@code direct} alone, never read into by the device (tests). */
+  FuseRequest(ByteBuffer direct) {
+    this(direct, 0);
   }
 
   ByteBuffer buffer() {
     return buffer;
+  }
+
+  long address() {
+    return address;
   }
 
   /** Takes the {@code n} bytes just read as the current request; false if they are no request. */

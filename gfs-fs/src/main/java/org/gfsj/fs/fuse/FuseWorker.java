@@ -6,10 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread of the server: reads a request from /dev/fuse into its own buffer, has it served,
- * writes the reply from its own buffer, until the connection ends (unmount). Write data arrives
- * in the request buffer and read data is put straight into the reply buffer, both direct, so
- * file contents are copied only between the kernel and those buffers.
+ * The buffers of one serving thread: requests are read from /dev/fuse into a request buffer and
+ * answered from its own reply buffer. Write data arrives in the request buffer and read data is
+ * put straight into the reply buffer, both direct, so file contents are copied only between the
+ * kernel and those buffers.
  */
 final class FuseWorker {
   private static final Logger LOG = LoggerFactory.getLogger(FuseWorker.class);
@@ -17,18 +17,21 @@ final class FuseWorker {
   static final int HEADROOM = 4096;
 
   private final FuseDevice device;
+  private final int capacity;
   private final FuseRequest request;
   private final FuseReply reply;
-  private final long requestAddress;
-  private final int capacity;
 
   FuseWorker(FuseDevice device, int maxWrite) {
     this.device = device;
     this.capacity = maxWrite + HEADROOM;
-    ByteBuffer in = ByteBuffer.allocateDirect(capacity);
-    this.request = new FuseRequest(in);
-    this.requestAddress = device.address(in);
+    this.request = newRequest();
     this.reply = new FuseReply(device, ByteBuffer.allocateDirect(capacity));
+  }
+
+  /** A request buffer as large as this worker's. */
+  FuseRequest newRequest() {
+    ByteBuffer in = ByteBuffer.allocateDirect(capacity);
+    return new FuseRequest(in, device.address(in));
   }
 
   FuseRequest request() {
@@ -39,29 +42,23 @@ final class FuseWorker {
     return reply;
   }
 
-  /** Reads the next request; false once the connection has ended. */
+  /** Reads the next request into this worker's own buffer; false once the connection ended. */
   boolean next() throws IOException {
+    return next(request);
+  }
+
+  /** Reads the next request into {@code into}; false once the connection has ended. */
+  boolean next(FuseRequest into) throws IOException {
     while (true) {
-      request.buffer().clear();
-      int n = device.read(requestAddress, capacity);
+      into.buffer().clear();
+      int n = device.read(into.address(), capacity);
       if (n < 0) {
         return false;
       }
-      if (request.load(n)) {
+      if (into.load(n)) {
         return true;
       }
       LOG.error("dropped a malformed FUSE request of {} bytes", n);
-    }
-  }
-
-  /** Serves requests with {@code dispatcher} until the connection ends. */
-  void serve(FuseDispatcher dispatcher) {
-    try {
-      while (next()) {
-        dispatcher.handle(request, reply);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.error("FUSE worker {} stops: {}", Thread.currentThread().getName(), e.toString(), e);
     }
   }
 }

@@ -2,8 +2,6 @@ package org.gfsj.fs.fuse;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.gfsj.fs.vfs.Vfs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,12 +14,12 @@ import org.slf4j.LoggerFactory;
  * inode (so attributes could not be cached), costs three round trips per create, caps requests
  * at 128 KiB and cannot invalidate the kernel's caches; its callbacks ran on native threads that
  * had to be attached to the JVM. Here node ids are inode numbers, requests are up to 1 MiB, and
- * the threads that read /dev/fuse are ordinary Java threads ({@link FuseWorker}).
+ * the thread that reads /dev/fuse is an ordinary Java thread ({@link FuseServer}).
  */
 public final class GfsjFuse {
   private static final Logger LOG = LoggerFactory.getLogger(GfsjFuse.class);
-  /** Threads of the multi-threaded server; a request that waits (fsync) holds up only its own. */
-  static final int WORKERS = 8;
+  /** Threads for reads, writes and fsyncs beside the reading thread ({@link FuseServer}). */
+  static final int POOL_THREADS = 8;
 
   private final Vfs vfs;
   private final SupplementaryGroups groups;
@@ -83,23 +81,8 @@ public final class GfsjFuse {
     FuseDispatcher d = new FuseDispatcher(vfs, groups, caching, options.debug());
     dispatcher = d;
     FuseReadahead.apply(mountPoint, options.readaheadKb());
-    int workers = options.singleThreaded() ? 1 : WORKERS;
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < workers; i++) {
-      FuseWorker w = i == 0 ? first : new FuseWorker(device, options.maxWrite());
-      Thread t = new Thread(() -> w.serve(d), "fuse-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while serving " + mountPoint, e);
-      }
-    }
+    new FuseServer(device, options.maxWrite(), options.singleThreaded() ? 0 : POOL_THREADS)
+        .serve(first, d);
   }
 
   /** Files and directories the kernel holds open now. */
