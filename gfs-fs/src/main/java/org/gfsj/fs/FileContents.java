@@ -246,36 +246,70 @@ final class FileContents {
   }
 
   /**
-   * fallocate(2) without flags: every hole in the range gets blocks, written with zeros in place
-   * (there are no unwritten extents yet), so later writes there cannot fail with ENOSPC.
+   * Blocks an allocate of {@code length} bytes at {@code offset} may take at most: the holes of
+   * the range, the unstuffed first block and extent blocks if the map spills over.
    */
-  void allocate(Inode in, long offset, long length, FsTransaction tx) throws IOException {
+  long allocateNeeds(Inode in, long offset, long length) {
+    long end = offset + length;
+    if (in.height == 0) {
+      return end <= in.stuffed.length ? 0 : (end - 1) / bs + 1 + 2 + 2;
+    }
+    long first = offset / bs;
+    long last = (end - 1) / bs;
+    long holes = last - first + 1;
+    for (Extent e : in.map.all()) {
+      long from = Math.max(first, e.logical());
+      long to = Math.min(last + 1, e.logical() + e.length());
+      holes -= Math.max(0, to - from);
+    }
+    return holes + 2;
+  }
+
+  /**
+   * One stage of fallocate(2) without flags: gives every hole of the range blocks, written with
+   * zeros in place (there are no unwritten extents yet), so later writes there cannot fail with
+   * ENOSPC; from the start of the range, for as long as the runs fit {@code tx} (at least one).
+   * Returns the byte up to which the range is now mapped: {@code offset + length} when it all is,
+   * else the caller saves the inode and calls again in a new transaction (a range over many
+   * groups changes more bitmap blocks than one journal transaction takes).
+   */
+  long allocateSome(Inode in, long offset, long length, FsTransaction tx) throws IOException {
     long end = offset + length;
     if (in.height == 0 && end <= in.stuffed.length) {
-      return;
+      return end;
     }
     if (in.height == 0) {
       unstuff(in, tx);
     }
+    int maxRun = (4 << 20) / bs;
+    int perExtentBlock = BlockMap.extentsPerBlock(bs);
     long block = offset / bs;
     long last = (end - 1) / bs;
+    boolean allocatedAny = false;
     while (block <= last) {
       Extent e = in.map.find(block);
       if (e != null) {
         block = e.logical() + e.length();
         continue;
       }
+      // a run's bitmap blocks and group header, and every extent block (a save rewrites them all)
+      int images = maxRun / perBitmap + 2 + 1 + in.map.size() / perExtentBlock + 2;
+      if (allocatedAny && !transactions.fits(tx, images + STAGE_MARGIN, 0)) {
+        return block * bs;
+      }
       long next = in.map.nextMapped(block);
       long hole = next < 0 || next > last ? last - block + 1 : next - block;
       Allocator.Run r = allocator.blocks(tx, in.map.goal(block, in.goal()),
-          (int) Math.min(hole, (4 << 20) / bs));
+          (int) Math.min(hole, maxRun));
       device.write(r.start(), ByteBuffer.allocate(r.length() * bs));
       tx.wroteIntoNewBlocks();
       in.map.add(block, r.start(), r.length());
       in.addBlocks(r.length());
       in.goal(r.start() + r.length());
       block += r.length();
+      allocatedAny = true;
     }
+    return end;
   }
 
   /** Zeroes {@code length} bytes from {@code offset}: partial blocks in place, whole ones freed. */
@@ -367,37 +401,23 @@ final class FileContents {
   }
 
   /**
-   * One stage of a large truncate to {@code size}: frees whole runs from the end of the file,
-   * starting at or past the new end, for as long as they fit {@code tx} (at least one), and sets
-   * the size to where the last freed run began. Returns false when no whole run lies past the
-   * new end (one run spans it: the truncate itself must cut that).
+   * One stage of a large truncate to {@code size}: frees blocks from the end of the file down to
+   * the new end, for as long as they fit {@code tx} (at least some), and sets the size to where
+   * the freed blocks began. Returns false when nothing is mapped past the new end.
    */
   boolean shrinkSome(Inode in, long size, FsTransaction tx) throws IOException {
-    long keep = (size + bs - 1) / bs;
-    List<Extent> all = in.map.all();
-    int extentBlocks = in.map.extentBlocks().size();
-    boolean freedAny = false;
-    for (int i = all.size() - 1; i >= 0; i--) {
-      Extent e = all.get(i);
-      if (e.logical() < keep) {
-        break; // the run the new end falls in: the truncate itself cuts it
-      }
-      int bitmaps = (int) Math.min(Integer.MAX_VALUE / 4, e.length() / perBitmap + 2);
-      if (freedAny && !transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
-          extentBlocks + 1)) {
-        return true;
-      }
-      freedAny = true;
-      freeRuns(in, in.map.truncate(e.logical()), tx, false);
-      in.size = Math.max(size, e.logical() * bs);
+    long freedFrom = freeTail(in, (size + bs - 1) / bs, tx);
+    if (freedFrom < 0) {
+      return false;
     }
-    return freedAny;
+    in.size = Math.max(size, Math.min(in.size, freedFrom * bs));
+    return true;
   }
 
   /**
    * One stage of freeing an unlinked inode too large for one transaction (GFS2 truncates in
-   * stages too): frees its runs from the end while {@code tx} has room, leaving a shorter map for
-   * the caller to save. Returns whether every run is freed; the caller then ends with
+   * stages too): frees its blocks from the end while {@code tx} has room, leaving a shorter map
+   * for the caller to save. Returns whether every run is freed; the caller then ends with
    * {@link #freeAll} in the same transaction. Each stage leaves an intact unlinked inode, which
    * the next mount or fsck frees if a crash stops the stages.
    */
@@ -405,22 +425,62 @@ final class FileContents {
     if (in.height == 0) {
       return true;
     }
+    freeTail(in, 0, tx);
+    return in.map.isEmpty();
+  }
+
+  /**
+   * Frees the file's blocks from its end down to file block {@code keep} while they fit
+   * {@code tx}, at least some. A run is cut when all of it does not fit: one contiguous run of a
+   * large group can touch more bitmap blocks than a transaction takes. Returns the first file
+   * block freed, or -1 when nothing is mapped past {@code keep}.
+   */
+  private long freeTail(Inode in, long keep, FsTransaction tx) throws IOException {
     List<Extent> all = in.map.all();
     int extentBlocks = in.map.extentBlocks().size();
-    boolean freedAny = false;
+    long freedFrom = -1;
     for (int i = all.size() - 1; i >= 0; i--) {
       Extent e = all.get(i);
-      int bitmaps = (int) Math.min(Integer.MAX_VALUE / 4, e.length() / perBitmap + 2);
-      int revokes = in.isDirectory() ? e.length() : 0;
-      // each stage frees at least one run, so that the stages always end
-      if (freedAny && !transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
-          revokes + extentBlocks + 1)) {
-        return false;
+      long from = Math.max(e.logical(), keep);
+      long runEnd = e.logical() + e.length();
+      if (from >= runEnd) {
+        break;
       }
-      freedAny = true;
-      freeRuns(in, in.map.truncate(e.logical()), tx, in.isDirectory());
+      long n = fittingTail(runEnd - from, in.isDirectory(), extentBlocks, tx);
+      if (n == 0 && freedFrom >= 0) {
+        break;
+      }
+      // each stage frees something, so that the stages always end
+      long cut = runEnd - Math.max(n, Math.min(runEnd - from, perBitmap));
+      freeRuns(in, in.map.truncate(cut), tx, in.isDirectory());
+      freedFrom = cut;
+      if (cut > from) {
+        break; // the stage is full
+      }
     }
-    return true;
+    return freedFrom;
+  }
+
+  /**
+   * How many of the last {@code blocks} blocks of a run one more free in {@code tx} may take:
+   * their bitmap blocks and group header, the extent blocks and dinode a save rewrites, and the
+   * revokes of a directory's blocks must fit one journal transaction.
+   */
+  private long fittingTail(long blocks, boolean metadata, int extentBlocks, FsTransaction tx) {
+    long lo = 0;
+    long hi = blocks;
+    while (lo < hi) {
+      long mid = (lo + hi + 1) >>> 1;
+      int bitmaps = (int) Math.min(Integer.MAX_VALUE / 4, mid / perBitmap + 2);
+      int revokes = (int) Math.min(Integer.MAX_VALUE / 4, metadata ? mid : 0);
+      if (transactions.fits(tx, bitmaps + 1 + extentBlocks + STAGE_MARGIN,
+          revokes + extentBlocks + 1)) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
   }
 
   /** Frees every block of {@code in}, the dinode last: the inode is gone. */

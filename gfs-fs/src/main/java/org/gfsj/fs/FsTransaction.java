@@ -89,6 +89,14 @@ final class FsTransaction {
     return changed.size() + revoked.size();
   }
 
+  /** Forgets everything, for reuse once {@link Transactions#join} has taken the changes. */
+  void clear() {
+    changed.clear();
+    revoked.clear();
+    freed.clear();
+    orderedData = false;
+  }
+
   boolean isEmpty() {
     return changed.isEmpty() && revoked.isEmpty() && freed.isEmpty();
   }

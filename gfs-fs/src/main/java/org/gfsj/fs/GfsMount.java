@@ -85,6 +85,8 @@ public final class GfsMount implements Vfs {
   private final int bs;
   private final int slot;
   private final BufferCache cache;
+  /** nolock: no other node changes the filesystem. */
+  private final boolean soleWriter;
   private final Transactions transactions;
   private final Glocks glocks;
   private final Allocator allocator;
@@ -96,6 +98,13 @@ public final class GfsMount implements Vfs {
   private final CommitTimer commitTimer;
 
   private final ReentrantLock opLock = new ReentrantLock();
+  /**
+   * The transaction of the calls that only read (getattr, lookup, read, readdir...), so that they
+   * allocate none: calls are serialised by {@code opLock}, so one serves them all. A read that
+   * changes something after all (an atime) joins it to the running transaction as any call does,
+   * and it is emptied for the next.
+   */
+  private final FsTransaction readTx = new FsTransaction();
   /** Unlinked inodes too large to free in one transaction: {@link #freeInStages} frees them. */
   private final ConcurrentLinkedQueue<Long> toFree = new ConcurrentLinkedQueue<>();
   private final HashMap<Long, Inode> inodes = new HashMap<>();
@@ -145,6 +154,7 @@ public final class GfsMount implements Vfs {
     this.bs = sb.blockSize();
     LockModule module = lockModule(options.lockProtocol() != null ? options.lockProtocol()
         : sb.lockProtocol());
+    this.soleWriter = module instanceof NolockModule;
     List<JournalIndexEntry> jindex = reader.journalIndex();
     if (options.journal() >= jindex.size()) {
       throw new IOException(device.name() + ": journal=" + options.journal() + " but the"
@@ -239,8 +249,9 @@ public final class GfsMount implements Vfs {
    * Before a truncate to {@code size} whose frees would not fit one journal transaction: frees the
    * file's tail runs in stages, each its own transaction that also lowers the size to where the
    * freed runs began, so that no stage leaves a block mapped past the end (GFS2 truncates in
-   * stages the same way). The truncate itself then has one run left to cut. A crash between stages
-   * leaves the file shorter than before and longer than asked, as on ext4 without its orphan list.
+   * stages the same way; a run too long for one stage is cut). The truncate itself then has only
+   * the partial last block left to zero. A crash between stages leaves the file shorter than
+   * before and longer than asked, as on ext4 without its orphan list.
    */
   private void shrinkInStages(long ino, long size, Caller caller) throws IOException {
     boolean done;
@@ -344,7 +355,8 @@ public final class GfsMount implements Vfs {
       if (modifies && options.readOnly()) {
         throw new FsException(Errno.EROFS, device.name() + " is mounted read-only");
       }
-      FsTransaction tx = new FsTransaction();
+      boolean reads = !modifies && opLock.getHoldCount() == 1;
+      FsTransaction tx = reads ? readTx : new FsTransaction();
       try {
         T result = body.run(tx);
         finish(tx);
@@ -356,6 +368,9 @@ public final class GfsMount implements Vfs {
       } catch (IOException | RuntimeException e) {
         throw withdraw(e);
       } finally {
+        if (reads) {
+          readTx.clear();
+        }
         releaseHeld();
       }
     } finally {
@@ -562,6 +577,11 @@ public final class GfsMount implements Vfs {
   @Override
   public UUID uuid() {
     return sb.uuid();
+  }
+
+  @Override
+  public boolean soleWriter() {
+    return soleWriter;
   }
 
   @Override
@@ -1228,6 +1248,13 @@ public final class GfsMount implements Vfs {
     freeInStages();
   }
 
+  /**
+   * fallocate(2). Allocating a range over many resource groups changes more bitmap blocks than
+   * one journal transaction takes, so it goes in stages, each its own transaction that maps the
+   * range further from its start and, without KEEP_SIZE, raises the size to what is mapped (as a
+   * truncate down lowers it in stages): a crash between stages leaves the file longer than before
+   * and shorter than asked, its blocks counted.
+   */
   @Override
   public void fallocate(long ino, int mode, long offset, long length, Caller caller)
       throws IOException {
@@ -1237,54 +1264,68 @@ public final class GfsMount implements Vfs {
   @Override
   public void fallocate(long ino, long handle, int mode, long offset, long length,
       Caller caller) throws IOException {
-    modify(tx -> {
-      Inode in = inode(ino);
-      OpenFile f = handle(ino, handle);
-      if (f != null && !f.writable()) {
-        throw new FsException(Errno.EBADF, "handle " + handle + " is not open for writing");
+    boolean done;
+    do {
+      done = modify(tx -> fallocateStage(ino, handle, mode, offset, length, caller, tx));
+    } while (!done);
+  }
+
+  private boolean fallocateStage(long ino, long handle, int mode, long offset, long length,
+      Caller caller, FsTransaction tx) throws IOException {
+    Inode in = inode(ino);
+    OpenFile f = handle(ino, handle);
+    if (f != null && !f.writable()) {
+      throw new FsException(Errno.EBADF, "handle " + handle + " is not open for writing");
+    }
+    if (offset < 0 || length <= 0) {
+      throw new FsException(Errno.EINVAL, "fallocate of " + length + " bytes at " + offset);
+    }
+    if ((mode & (FALLOC_COLLAPSE_RANGE | FALLOC_INSERT_RANGE)) != 0
+        || (mode & ~(FALLOC_KEEP_SIZE | FALLOC_PUNCH_HOLE | FALLOC_ZERO_RANGE)) != 0) {
+      throw new FsException(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
+    }
+    boolean punch = (mode & FALLOC_PUNCH_HOLE) != 0;
+    boolean zero = (mode & FALLOC_ZERO_RANGE) != 0;
+    boolean keepSize = (mode & FALLOC_KEEP_SIZE) != 0;
+    if ((punch && !keepSize) || (punch && zero)) {
+      throw new FsException(Errno.EINVAL, "PUNCH_HOLE goes with KEEP_SIZE alone");
+    }
+    if (in.isDirectory()) {
+      throw new FsException(Errno.EISDIR, "inode " + ino + " is a directory");
+    }
+    if (in.type() != FileType.REGULAR) {
+      throw new FsException(Errno.ENODEV, "fallocate of a non-regular file");
+    }
+    if (f == null) {
+      require(in, caller, W_OK);
+    }
+    long end = offset + length;
+    if (end < 0 || end > FileContents.MAX_SIZE) {
+      throw new FsException(Errno.EFBIG, "fallocate past the largest file");
+    }
+    if (punch || zero) {
+      allocator.reserve(4, tx);
+      contents.punch(in, offset, length, tx);
+      if (!keepSize && end > in.size) {
+        contents.truncate(in, end, tx); // unstuffs a stuffed file that grows past its dinode
       }
-      if (offset < 0 || length <= 0) {
-        throw new FsException(Errno.EINVAL, "fallocate of " + length + " bytes at " + offset);
-      }
-      if ((mode & (FALLOC_COLLAPSE_RANGE | FALLOC_INSERT_RANGE)) != 0
-          || (mode & ~(FALLOC_KEEP_SIZE | FALLOC_PUNCH_HOLE | FALLOC_ZERO_RANGE)) != 0) {
-        throw new FsException(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
-      }
-      boolean punch = (mode & FALLOC_PUNCH_HOLE) != 0;
-      boolean zero = (mode & FALLOC_ZERO_RANGE) != 0;
-      if ((punch && (mode & FALLOC_KEEP_SIZE) == 0) || (punch && zero)) {
-        throw new FsException(Errno.EINVAL, "PUNCH_HOLE goes with KEEP_SIZE alone");
-      }
-      if (in.isDirectory()) {
-        throw new FsException(Errno.EISDIR, "inode " + ino + " is a directory");
-      }
-      if (in.type() != FileType.REGULAR) {
-        throw new FsException(Errno.ENODEV, "fallocate of a non-regular file");
-      }
-      if (f == null) {
-        require(in, caller, W_OK);
-      }
-      long end = offset + length;
-      if (end < 0 || end > FileContents.MAX_SIZE) {
-        throw new FsException(Errno.EFBIG, "fallocate past the largest file");
-      }
-      if (punch || zero) {
-        allocator.reserve(4, tx);
-        contents.punch(in, offset, length, tx);
-      } else {
-        allocator.reserve(contents.blocksNeeded(in, offset, length), tx);
-        contents.allocate(in, offset, length, tx);
-      }
-      if ((mode & FALLOC_KEEP_SIZE) == 0 && end > in.size) {
-        if (in.height == 0 && end > in.stuffed.length) {
-          contents.allocate(in, in.size, end - in.size, tx);
+    } else {
+      allocator.reserve(contents.allocateNeeds(in, offset, length), tx);
+      long mapped = contents.allocateSome(in, offset, length, tx);
+      if (mapped < end) {
+        if (!keepSize) {
+          in.size = Math.max(in.size, mapped);
         }
-        in.size = end;
+        save(in, tx);
+        return false;
       }
-      in.touchMtime();
-      save(in, tx);
-      return null;
-    });
+    }
+    if (!keepSize && end > in.size) {
+      in.size = end;
+    }
+    in.touchMtime();
+    save(in, tx);
+    return true;
   }
 
   // ---- Vfs: advisory locks ----

@@ -2,21 +2,28 @@ package org.gfsj.fs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gfsj.journal.device.BlockDevice;
 import org.gfsj.journal.device.WriteMode;
 
-/** A device that counts the blocks read through it: what a lookup costs, in I/O. */
-final class CountingBlockDevice implements BlockDevice {
+/** A device that counts the blocks read through it: what a lookup or a check costs, in I/O. */
+public final class CountingBlockDevice implements BlockDevice {
   private final BlockDevice device;
   private final AtomicLong blocksRead = new AtomicLong();
+  private final ConcurrentHashMap<Long, Long> readsPerBlock = new ConcurrentHashMap<>();
 
-  CountingBlockDevice(BlockDevice device) {
+  public CountingBlockDevice(BlockDevice device) {
     this.device = device;
   }
 
-  long blocksRead() {
+  public long blocksRead() {
     return blocksRead.get();
+  }
+
+  /** How many times block {@code block} was read. */
+  public long readsOf(long block) {
+    return readsPerBlock.getOrDefault(block, 0L);
   }
 
   @Override
@@ -36,7 +43,11 @@ final class CountingBlockDevice implements BlockDevice {
 
   @Override
   public void read(long block, ByteBuffer dst) throws IOException {
-    blocksRead.addAndGet(blocksIn(dst));
+    int n = blocksIn(dst);
+    blocksRead.addAndGet(n);
+    for (int i = 0; i < n; i++) {
+      readsPerBlock.merge(block + i, 1L, Long::sum);
+    }
     device.read(block, dst);
   }
 

@@ -542,6 +542,19 @@ class VfsBehaviourTest {
   }
 
   @Test
+  void aReadUnderRelatimeSetsTheAccessTimeDurably() throws Exception {
+    long f = file(root, "f", "x", ROOT);
+    fs.setattr(f, SetAttributes.times(1_000_000_000L, 2_000_000_000L), ROOT);
+    contents(f); // the atime is older than the mtime: relatime sets it
+    long atime = fs.getattr(f).atimeNanos();
+    assertTrue(atime > 2_000_000_000L, "atime " + atime);
+    remount();
+    assertEquals(atime, fs.getattr(f).atimeNanos(), "the read's atime was committed");
+    contents(f);
+    assertEquals(atime, fs.getattr(f).atimeNanos(), "newer than the mtime: left alone");
+  }
+
+  @Test
   void timesChangeAsPosixSays() throws Exception {
     long f = file(root, "f", "x", ROOT);
     fs.setattr(f, SetAttributes.owner(ALICE.uid(), ALICE.gid()), ROOT);

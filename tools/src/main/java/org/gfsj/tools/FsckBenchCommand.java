@@ -54,6 +54,11 @@ final class FsckBenchCommand implements Callable<Integer> {
       + " from 0 up to it (default: ${DEFAULT-VALUE}).", defaultValue = "8")
   int maxFileKb;
 
+  @Option(names = "--links", description = "Extra hard links to each file, in its directory"
+      + " (default: ${DEFAULT-VALUE}): a tree that names each inode many times.",
+      defaultValue = "0")
+  int links;
+
   @Option(names = "--bin", description = "Directory holding fsck.gfsj (default: the repository's"
       + " bin/).")
   Path bin;
@@ -69,8 +74,8 @@ final class FsckBenchCommand implements Callable<Integer> {
     Path image = Files.createTempFile(dir, "gfsj-bench-fsck", ".img");
     try {
       System.out.printf("gfs-tool bench fsck: %s, image of %d GiB at %s, %d files of 0-%d KiB"
-          + " in directories of %d%n", Instant.now(), sizeGb, image, files, maxFileKb,
-          FILES_PER_DIRECTORY);
+          + " with %d extra links each, in directories of %d%n", Instant.now(), sizeGb, image,
+          files, maxFileKb, links, FILES_PER_DIRECTORY);
       long t0 = System.nanoTime();
       makeFilesystem(image);
       System.out.printf("made the filesystem and its files in %.1f s%n", seconds(t0));
@@ -79,7 +84,8 @@ final class FsckBenchCommand implements Callable<Integer> {
       double took = seconds(t1);
       System.out.print(out);
       System.out.printf("%n| workload | result | target |%n|---|---|---|%n");
-      System.out.printf("| fsck.gfsj -n, %,d files | %.1f s | < 60 s%s |%n", files, took,
+      System.out.printf("| fsck.gfsj -n, %,d files%s | %.1f s | < 60 s%s |%n", files,
+          links == 0 ? "" : String.format(", %d extra links each", links), took,
           took < 60 ? " (met)" : " (missed)");
       return 0;
     } finally {
@@ -118,6 +124,9 @@ final class FsckBenchCommand implements Callable<Integer> {
               Caller.ROOT);
         }
         fs.release(c.attributes().ino(), c.handle());
+        for (int k = 1; k <= links; k++) {
+          fs.link(c.attributes().ino(), directory, "f" + i + ".link" + k, Caller.ROOT);
+        }
       }
     }
   }

@@ -37,6 +37,7 @@ final class TreeWalk {
   private static final int EXTENT_COUNT = 24;
   private static final int EXTENT_BLOCK_HEADER = 32;
   private static final int PROGRESS_EVERY = 1024;
+  private static final FileType[] TYPES = FileType.values();
 
   private final FileSystemReader fs;
   private final Groups groups;
@@ -47,7 +48,10 @@ final class TreeWalk {
   final BitSet blocks = new BitSet();
   /** Reachable dinodes. */
   final BitSet dinodes = new BitSet();
-  /** Per reachable dinode: its link count on disk and the references the walk found. */
+  /**
+   * Per reachable dinode: its link count on disk, the references the walk found, and its type
+   * (the ordinal of a {@link FileType}), so that a further link to it needs no read.
+   */
   final Map<Long, int[]> links = new HashMap<>();
   /** Hashed directories' blocks other than leaves, until their leaves are counted. */
   private final Map<Long, Long> pendingBlockCounts = new HashMap<>();
@@ -171,7 +175,7 @@ final class TreeWalk {
           + " data", "both are left as they are; copy the files out and remove the damaged one");
     }
     dinodes.set(Math.toIntExact(address));
-    links.put(address, new int[] {d.nlink(), 0});
+    links.put(address, new int[] {d.nlink(), 0, d.type().ordinal()});
     // a counter, not BitSet.cardinality(): that scans the whole set, once per inode
     if (++visited % PROGRESS_EVERY == 0) {
       findings.progress("Pass 2", "inodes", visited, 0);
@@ -321,11 +325,11 @@ final class TreeWalk {
   /**
    * The checks of one hashed directory: the table's runs of pointers against each leaf's depth,
    * each leaf's header, every entry in the leaf its hash leads to, and the block count with the
-   * leaves included.
+   * leaves included. A damaged table is rebuilt from the leaves with -y ({@link HashTableRebuild}).
    */
   private final class HashedDirectoryCheck {
     private final Dinode d;
-    private final ByteBuffer dinodeBlock;
+    private ByteBuffer dinodeBlock;
     private final long parent;
     private final Set<Integer> values;
     private final Deque<Pending> todo;
@@ -340,14 +344,78 @@ final class TreeWalk {
     }
 
     /**
-     * Walks the distinct leaves in table order. A run of pointers that disagrees with its leaf's
-     * depth is reported, not followed blindly: every leaf the table names is still read, so that
-     * the entries of a directory with a damaged table stay reachable and pass 4 frees none of
-     * their inodes.
+     * What the table says: each distinct leaf it names (in table order) with its first pointer,
+     * chain and depth; the leaves whose runs of pointers are unsound; the problems found, and
+     * whether some leaf may be named by no readable pointer (a rebuild then looks for leaves).
+     * {@code table} is null when the table does not read back.
+     */
+    private record Table(long[] table, Map<Long, Integer> firstIndex, Map<Long, List<Long>> chains,
+        Map<Long, Integer> depths, Set<Long> unsound, List<String> problems, boolean lostLeaves) {}
+
+    /**
+     * Walks the distinct leaves in table order. A damaged table is rebuilt with -y; without, a
+     * run of pointers that disagrees with its leaf's depth is reported, not followed blindly:
+     * every leaf the table names is still read, so that the entries of a directory with a damaged
+     * table stay reachable and pass 4 frees none of their inodes.
      */
     void run() throws IOException {
       long dir = d.address();
-      long[] table = fs.hashTable(d, dinodeBlock);
+      Table t = readTable();
+      if (!t.problems().isEmpty()) {
+        String failed = findings.repair()
+            ? new HashTableRebuild(fs, groups, repairs).rebuild(d, dinodeBlock, t.lostLeaves())
+            : "";
+        for (String problem : t.problems()) {
+          if (failed == null) {
+            findings.fixed(problem, "hash table rebuilt from the entries of its leaves");
+          } else if (failed.isEmpty()) {
+            findings.left(problem, "run fsck.gfsj -y to rebuild the hash table from the leaves");
+          } else {
+            findings.left(problem, "the hash table cannot be rebuilt (" + failed + "); copy the"
+                + " directory's files to a new directory (a listing shows those it reaches) and"
+                + " remove it");
+          }
+        }
+        if (failed == null) {
+          dinodeBlock = fs.block(dir);
+          t = readTable();
+          if (!t.problems().isEmpty()) {
+            throw new CorruptMetadataException(dir, "the rebuilt hash table is still damaged: "
+                + t.problems().get(0));
+          }
+        }
+      }
+      if (t.table() == null) {
+        return; // its entries stay unreached: pass 3 reports their inodes
+      }
+      int depth = Integer.numberOfTrailingZeros(t.table().length);
+      long leaves = 0;
+      for (Map.Entry<Long, List<Long>> run : t.chains().entrySet()) {
+        long first = run.getKey();
+        int i = t.firstIndex().get(first);
+        int ld = t.unsound().contains(first) ? -1 : t.depths().get(first);
+        for (long leaf : run.getValue()) {
+          leaves += claim(d, leaf, 1, "directory leaf");
+          checkLeaf(leaf, t.table(), depth, i, ld);
+        }
+      }
+      Long counted = pendingBlockCounts.remove(dir);
+      if (counted != null) {
+        checkBlockCount(d, counted + leaves);
+      }
+    }
+
+    private Table readTable() throws IOException {
+      long dir = d.address();
+      String where = "directory " + dir + ": ";
+      List<String> problems = new ArrayList<>();
+      long[] table;
+      try {
+        table = fs.hashTable(d, dinodeBlock);
+      } catch (CorruptMetadataException e) {
+        problems.add(where + "its hash table does not read back (" + e.getMessage() + ")");
+        return new Table(null, Map.of(), Map.of(), Map.of(), Set.of(), problems, true);
+      }
       int depth = Integer.numberOfTrailingZeros(table.length);
       if (d.height() > 0) {
         int mapped = fs.mappedBlocks(d, dinodeBlock).size();
@@ -361,55 +429,58 @@ final class TreeWalk {
       for (int i = 0; i < table.length; i++) {
         firstIndex.putIfAbsent(table[i], i);
       }
-      long leaves = 0;
+      Map<Long, List<Long>> chains = new LinkedHashMap<>();
+      Map<Long, Integer> depths = new HashMap<>();
+      Set<Long> unsound = new HashSet<>();
+      boolean lostLeaves = false;
       for (Map.Entry<Long, Integer> run : firstIndex.entrySet()) {
         long first = run.getKey();
-        int i = run.getValue();
-        List<Long> chain = fs.leafChain(first, dir);
-        int ld = DirectoryLeaf.depth(fs.block(first));
-        boolean sound = runIsSound(table, depth, first, i, ld);
-        for (long leaf : chain) {
-          leaves += claim(d, leaf, 1, "directory leaf");
-          checkLeaf(leaf, table, depth, i, sound ? ld : -1);
+        List<Long> chain;
+        try {
+          chain = fs.leafChain(first, dir);
+        } catch (CorruptMetadataException e) {
+          problems.add(where + "hash table pointer " + run.getValue() + " leads to no leaf of"
+              + " the directory (" + e.getMessage() + ")");
+          lostLeaves = true;
+          continue;
         }
+        int ld = DirectoryLeaf.depth(fs.block(first));
+        String problem = unsoundRun(table, depth, first, run.getValue(), ld);
+        if (problem != null) {
+          problems.add(where + problem);
+          unsound.add(first);
+        }
+        chains.put(first, chain);
+        depths.put(first, ld);
       }
-      Long counted = pendingBlockCounts.remove(dir);
-      if (counted != null) {
-        checkBlockCount(d, counted + leaves);
-      }
+      return new Table(table, firstIndex, chains, depths, unsound, problems, lostLeaves);
     }
 
     /**
-     * Whether leaf {@code first}, of depth {@code ld} and first named by pointer {@code i}, is
-     * named by exactly the aligned run of {@code 2^(depth - ld)} pointers its depth gives it.
+     * Why leaf {@code first}, of depth {@code ld} and first named by pointer {@code i}, is not
+     * named by exactly the aligned run of {@code 2^(depth - ld)} pointers its depth gives it, or
+     * null when it is.
      */
-    private boolean runIsSound(long[] table, int depth, long first, int i, int ld) {
-      String where = "directory " + d.address() + ": ";
-      String advice = "left as it is; copy the directory's files to a new directory (a listing"
-          + " shows them all) and remove it";
+    private String unsoundRun(long[] table, int depth, long first, int i, int ld) {
       if (ld > depth) {
-        findings.left(where + "leaf " + first + " has depth " + ld + ", deeper than the hash"
-            + " table (" + depth + ")", advice);
-        return false;
+        return "leaf " + first + " has depth " + ld + ", deeper than the hash table (" + depth
+            + ")";
       }
       int span = 1 << (depth - ld);
       int start = i & ~(span - 1);
       for (int j = start; j < start + span; j++) {
         if (table[j] != first) {
-          findings.left(where + "hash table pointers " + start + ".." + (start + span - 1)
-              + " should all name leaf " + first + " (depth " + ld + "), but pointer " + j
-              + " names " + table[j], advice);
-          return false;
+          return "hash table pointers " + start + ".." + (start + span - 1) + " should all name"
+              + " leaf " + first + " (depth " + ld + "), but pointer " + j + " names " + table[j];
         }
       }
       for (int j = start + span; j < table.length; j++) {
         if (table[j] == first) {
-          findings.left(where + "leaf " + first + " (depth " + ld + ") is named by pointers "
-              + start + ".." + (start + span - 1) + " and again by pointer " + j, advice);
-          return false;
+          return "leaf " + first + " (depth " + ld + ") is named by pointers " + start + ".."
+              + (start + span - 1) + " and again by pointer " + j;
         }
       }
-      return true;
+      return null;
     }
 
     /**
@@ -509,25 +580,33 @@ final class TreeWalk {
         lostAndFound = e.inode();
         lostAndFoundType = e.type();
       }
-      String[] why = new String[1];
-      boolean seen = dinodes.get(Math.toIntExact(e.inode()));
-      Dinode target = visit(e.inode(), why);
-      if (target == null) {
-        String problem = where + " points at block " + e.inode() + ", which is not a valid"
-            + " dinode (" + why[0] + ")";
-        if (findings.repair()) {
-          repairs.removeEntry(dir.address(), block, offset, e.inode());
-          findings.fixed(problem, "entry removed");
-        } else {
-          findings.left(problem, "run fsck.gfsj -y to remove the entry");
+      boolean seen = e.inode() > 0 && e.inode() < Integer.MAX_VALUE
+          && dinodes.get((int) e.inode());
+      FileType type;
+      if (seen) {
+        // a hard link to an inode read and checked already: its dinode is not read again
+        type = TYPES[links.get(e.inode())[2]];
+      } else {
+        String[] why = new String[1];
+        Dinode target = visit(e.inode(), why);
+        if (target == null) {
+          String problem = where + " points at block " + e.inode() + ", which is not a valid"
+              + " dinode (" + why[0] + ")";
+          if (findings.repair()) {
+            repairs.removeEntry(dir.address(), block, offset, e.inode());
+            findings.fixed(problem, "entry removed");
+          } else {
+            findings.left(problem, "run fsck.gfsj -y to remove the entry");
+          }
+          continue;
         }
-        continue;
+        type = target.type();
       }
-      if (target.type() != e.type()) {
+      if (type != e.type()) {
         findings.left(where + " says " + e.type() + " but inode " + e.inode() + " is a "
-            + target.type(), "left as it is; check the file and remove the entry by hand");
+            + type, "left as it is; check the file and remove the entry by hand");
       }
-      if (target.type() == FileType.DIRECTORY) {
+      if (type == FileType.DIRECTORY) {
         if (seen) {
           findings.left(where + " links directory " + e.inode() + " a second time",
               "left as it is; remove the extra entry by hand");

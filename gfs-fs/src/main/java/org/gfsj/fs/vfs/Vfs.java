@@ -50,6 +50,15 @@ public interface Vfs extends Closeable {
   /** The filesystem's UUID, which NFS handles carry so that any node can serve any handle. */
   java.util.UUID uuid();
 
+  /**
+   * Whether this node alone changes the filesystem (nolock), so that a front's caches stay true
+   * until the front itself changes something: the FUSE front then lets the kernel keep names and
+   * attributes for long. A cluster mount answers false until its glock demotes invalidate them.
+   */
+  default boolean soleWriter() {
+    return false;
+  }
+
   Attributes getattr(long ino) throws IOException;
 
   /** Looks {@code name} up in {@code dir}; needs search (x) permission on {@code dir}. */

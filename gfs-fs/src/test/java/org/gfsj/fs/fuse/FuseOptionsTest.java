@@ -3,30 +3,33 @@ package org.gfsj.fs.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FuseOptionsTest {
   @Test
-  void aReadOnlySingleThreadedMountForEveryUser() {
+  void aReadOnlyMountForEveryUserLetsTheKernelCheckPermissions() {
     FuseOptions o = new FuseOptions("nbd://h:1/a,b", true, true, true, true, false, 131072, 0);
-    assertEquals(List.of("-f", "-s", "-o",
-        "fsname=nbd://h:1/a\\,b,subtype=gfsj,use_ino,hard_remove,attr_timeout=0,big_writes,max_write=131072,"
-            + "ro,allow_other,auto_unmount", "/mnt/x"),
-        o.arguments(Path.of("/mnt/x")));
+    assertEquals("fd=7,rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other",
+        FuseMount.data(7, o));
+    assertEquals(FuseSyscalls.MS_NOSUID | FuseSyscalls.MS_NODEV | FuseSyscalls.MS_RDONLY,
+        FuseMount.flags(o));
   }
 
   @Test
-  void neverAsksTheKernelToCheckPermissions() {
-    FuseOptions o = new FuseOptions("/dev/sdb", false, true, false, false, true, 65536, 0);
-    assertEquals(false, String.join(" ", o.arguments(Path.of("/m"))).contains("default_perm"));
+  void aMountForItsOwnerOnly() {
+    FuseOptions o = new FuseOptions("/dev/sdb", false, false, false, false, true, 65536, 0);
+    assertEquals("fd=3,rootmode=40000,user_id=0,group_id=0,default_permissions",
+        FuseMount.data(3, o));
+    assertEquals(FuseSyscalls.MS_NOSUID | FuseSyscalls.MS_NODEV, FuseMount.flags(o));
   }
 
   @Test
-  void refusesWritesLibfuse2CannotDeliver() {
+  void refusesWritesTheKernelCannotDeliver() {
     assertThrows(IllegalArgumentException.class,
-        () -> new FuseOptions("d", false, false, false, false, false, 1 << 20, 0));
+        () -> new FuseOptions("d", false, false, false, false, false, 2 << 20, 0));
+    assertEquals(1 << 20,
+        new FuseOptions("d", false, false, false, false, false, 1 << 20, 0).maxWrite());
   }
 
   @Test

@@ -35,8 +35,12 @@ import picocli.CommandLine.Spec;
             + " journal=N (default: first slot), node=NAME, lockproto=nolock|lockd,"
             + " commit=SECONDS (default 1), debug;"
             + " FUSE: allow_other (default for root), noallow_other, auto_unmount (default),"
-            + " noauto_unmount, max_write=BYTES (at most 131072), fuse_threads=single|multi,"
-            + " readahead=KB (default 1024; 0 keeps the kernel's 128);"
+            + " noauto_unmount, max_write=BYTES (at most 1048576), fuse_threads=single|multi,"
+            + " readahead=KB (default 4096; 0 keeps the kernel's 128),"
+            + " entry_timeout=SECONDS and attr_timeout=SECONDS (how long the kernel caches names"
+            + " and attributes; default 3600 under nolock, 1 in a cluster), writeback_cache and"
+            + " no_writeback_cache (whether write(2) returns once data is in the kernel's page"
+            + " cache; default on under nolock);"
             + " mount(8)'s own (defaults, noauto, _netdev, x-*...) are ignored."})
 public final class MountCommand implements Callable<Integer> {
   static final int USAGE = 1;
@@ -117,7 +121,7 @@ public final class MountCommand implements Callable<Integer> {
     int status = session.serve();
     if (status != 0) {
       err.println("mount.gfsj: FUSE could not mount " + dir + " (status " + status
-          + "); libfuse's message is above");
+          + "); the reason is logged above");
       return FAILURE;
     }
     return 0;

@@ -1,5 +1,6 @@
 package org.gfsj.tools.mount;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,6 +35,9 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     boolean debug = false;
     int maxWrite = FuseOptions.MAX_WRITE;
     int readahead = FuseOptions.DEFAULT_READAHEAD_KB;
+    Duration entryTimeout = null;
+    Duration attrTimeout = null;
+    Boolean writeback = null;
     for (String opt : options.split(",")) {
       String key = opt.contains("=") ? opt.substring(0, opt.indexOf('=')) : opt;
       String value = opt.contains("=") ? opt.substring(opt.indexOf('=') + 1) : "";
@@ -53,9 +57,11 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
           default -> throw new IllegalArgumentException(opt + ": use fuse_threads=single or"
               + " fuse_threads=multi");
         };
-        case "default_permissions" -> throw new IllegalArgumentException("default_permissions:"
-            + " GFSJ checks permissions for each caller itself (and ACLs, which the kernel's"
-            + " check would ignore); drop the option");
+        case "default_permissions" -> { } // always on: the kernel checks, ACLs included
+        case "entry_timeout" -> entryTimeout = seconds(opt, value);
+        case "attr_timeout" -> attrTimeout = seconds(opt, value);
+        case "writeback_cache" -> writeback = true;
+        case "no_writeback_cache" -> writeback = false;
         default -> {
           if (MOUNT8_ONLY.contains(opt) || MOUNT8_PREFIXES.stream().anyMatch(opt::startsWith)) {
             continue;
@@ -74,7 +80,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     }
     MountOptions filesystem = MountOptions.defaults().with(String.join(",", fs));
     FuseOptions fuse = new FuseOptions(device, readOnly, allowOther, autoUnmount, single, debug,
-        maxWrite, readahead);
+        maxWrite, readahead).withCaching(entryTimeout, attrTimeout, writeback);
     return new MountOptionString(filesystem, fuse);
   }
 
@@ -84,6 +90,19 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
       return true;
     } catch (IllegalArgumentException e) {
       return false;
+    }
+  }
+
+  /** FUSE's timeouts are seconds, fractions allowed ({@code attr_timeout=0.5}). */
+  private static Duration seconds(String opt, String value) {
+    try {
+      double s = Double.parseDouble(value);
+      if (s < 0 || s > 86_400 || Double.isNaN(s)) {
+        throw new IllegalArgumentException(opt + ": give seconds from 0 to 86400");
+      }
+      return Duration.ofNanos(Math.round(s * 1e9));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(opt + ": give a number of seconds, such as 1 or 0.5");
     }
   }
 

@@ -37,11 +37,24 @@ class MountOptionStringTest {
   }
 
   @Test
+  void cacheTimeoutsAreSecondsWithFractions() {
+    MountOptionString o = MountOptionString.parse("attr_timeout=0.5,entry_timeout=30", "img",
+        true, false);
+    assertEquals(java.time.Duration.ofMillis(500), o.fuse().attrTimeout());
+    assertEquals(java.time.Duration.ofSeconds(30), o.fuse().entryTimeout());
+    assertEquals(null, MountOptionString.parse("ro", "img", true, false).fuse().attrTimeout(),
+        "not given: chosen for the filesystem at mount");
+    assertEquals(false, MountOptionString.parse("no_writeback_cache", "img", true, false).fuse()
+        .writebackCache());
+    assertEquals(null, o.fuse().writebackCache());
+  }
+
+  @Test
   void unknownOptionsAreRefusedUnlessSloppy() {
     assertThrows(IllegalArgumentException.class,
         () -> MountOptionString.parse("frobnicate", "img", true, false));
     assertThrows(IllegalArgumentException.class,
-        () -> MountOptionString.parse("default_permissions", "img", true, true));
+        () -> MountOptionString.parse("attr_timeout=soon", "img", true, true));
     assertThrows(IllegalArgumentException.class,
         () -> MountOptionString.parse("fuse_threads=3", "img", true, false));
     assertEquals(MountOptions.Atime.NOATIME,
