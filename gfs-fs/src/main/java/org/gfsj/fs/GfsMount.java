@@ -526,18 +526,6 @@ public final class GfsMount implements Vfs {
     }
   }
 
-  /**
-   * Whether {@code mode} is {@code oldMode} with set-user-ID and/or set-group-ID cleared and
-   * nothing else changed. The kernel asks for exactly that (as the writing caller) before a write
-   * or truncate by someone else than the owner; a local filesystem lets it pass without the
-   * ownership check chmod has, so such a writer must not get EPERM here.
-   */
-  private static boolean dropsOnlySetIdBits(int oldMode, int mode) {
-    int old = oldMode & 07777;
-    int cleared = old & ~mode;
-    return (mode & ~old) == 0 && cleared != 0 && (cleared & ~(Inode.S_ISUID | Inode.S_ISGID)) == 0;
-  }
-
   private static boolean isDot(String name) {
     return name.equals(".") || name.equals("..");
   }
@@ -1019,10 +1007,10 @@ public final class GfsMount implements Vfs {
       boolean owner = caller.isRoot() || caller.uid() == in.uid;
       Timestamp now = Inode.now();
       if (changes.mode() != null) {
-        int mode = changes.mode() & 07777;
-        if (!owner && !(dropsOnlySetIdBits(in.mode, mode) && in.permits(caller, W_OK))) {
+        if (!owner) {
           throw new FsException(Errno.EPERM, caller + " does not own inode " + ino);
         }
+        int mode = changes.mode() & 07777;
         if (!caller.isRoot() && !caller.inGroup(in.gid)) {
           mode &= ~Inode.S_ISGID;
         }

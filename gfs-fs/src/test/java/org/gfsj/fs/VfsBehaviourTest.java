@@ -220,26 +220,6 @@ class VfsBehaviourTest {
     fails(Errno.EACCES, () -> fs.access(secret, Vfs.X_OK, ROOT));
   }
 
-  /**
-   * Before a write or truncate by someone else than the owner the kernel asks for the file's
-   * mode without set-user-ID and set-group-ID, as that caller (pjdfstest chmod/12). A writer may
-   * drop those bits, and only those: everything else stays the owner's to change.
-   */
-  @Test
-  void aWriterWhoIsNotTheOwnerMayDropOnlyTheSetIdBits() throws Exception {
-    long shared = fs.mkdir(root, "shared", 0777, ROOT).ino();
-    long f = file(shared, "setid", "x", ALICE);
-    fs.setattr(f, SetAttributes.mode(06777), ALICE);
-    fails(Errno.EPERM, () -> fs.setattr(f, SetAttributes.mode(06775), BOB));
-    fails(Errno.EPERM, () -> fs.setattr(f, SetAttributes.mode(06777), BOB));
-    fs.setattr(f, SetAttributes.mode(0777), BOB);
-    assertEquals(0777, fs.getattr(f).mode() & 07777);
-
-    fs.setattr(f, SetAttributes.mode(04755), ALICE);
-    fails(Errno.EPERM, () -> fs.setattr(f, SetAttributes.mode(0755), BOB));
-    assertEquals(04755, fs.getattr(f).mode() & 07777, "no write permission, no change");
-  }
-
   @Test
   void stickyAndSetgidDirectories() throws Exception {
     long tmp = fs.mkdir(root, "tmp", 01777, ROOT).ino();
