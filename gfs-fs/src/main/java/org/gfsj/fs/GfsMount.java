@@ -1246,15 +1246,25 @@ public final class GfsMount implements Vfs {
   @Override
   public void fallocate(long ino, int mode, long offset, long length, Caller caller)
       throws IOException {
+    fallocate(ino, NO_HANDLE, mode, offset, length, caller);
+  }
+
+  @Override
+  public void fallocate(long ino, long handle, int mode, long offset, long length,
+      Caller caller) throws IOException {
     boolean done;
     do {
-      done = modify(tx -> fallocateStage(ino, mode, offset, length, caller, tx));
+      done = modify(tx -> fallocateStage(ino, handle, mode, offset, length, caller, tx));
     } while (!done);
   }
 
-  private boolean fallocateStage(long ino, int mode, long offset, long length, Caller caller,
-      FsTransaction tx) throws IOException {
+  private boolean fallocateStage(long ino, long handle, int mode, long offset, long length,
+      Caller caller, FsTransaction tx) throws IOException {
     Inode in = inode(ino);
+    OpenFile f = handle(ino, handle);
+    if (f != null && !f.writable()) {
+      throw new FsException(Errno.EBADF, "handle " + handle + " is not open for writing");
+    }
     if (offset < 0 || length <= 0) {
       throw new FsException(Errno.EINVAL, "fallocate of " + length + " bytes at " + offset);
     }
@@ -1274,7 +1284,9 @@ public final class GfsMount implements Vfs {
     if (in.type() != FileType.REGULAR) {
       throw new FsException(Errno.ENODEV, "fallocate of a non-regular file");
     }
-    require(in, caller, W_OK);
+    if (f == null) {
+      require(in, caller, W_OK);
+    }
     long end = offset + length;
     if (end < 0 || end > FileContents.MAX_SIZE) {
       throw new FsException(Errno.EFBIG, "fallocate past the largest file");

@@ -469,6 +469,27 @@ class VfsBehaviourTest {
     fails(Errno.EINVAL, () -> fs.fallocate(f, Vfs.FALLOC_PUNCH_HOLE, 0, 4096, ROOT));
   }
 
+  /**
+   * posix_fallocate(3) on a descriptor is allowed by how it was opened, as write(2) is: a file
+   * created with mode 0 takes it through its O_RDWR handle (pjdfstest posix_fallocate/00).
+   */
+  @Test
+  void fallocateThroughAHandleNeedsTheHandleOpenForWritingNotTheMode() throws Exception {
+    long shared = fs.mkdir(root, "shared", 0777, ROOT).ino();
+    Vfs.Created c = fs.create(shared, "mode0", 0, OpenFlags.O_RDWR, BOB);
+    long f = c.attributes().ino();
+    fs.fallocate(f, c.handle(), 0, 0, 1, BOB);
+    assertEquals(1, fs.getattr(f).size());
+    fails(Errno.EACCES, () -> fs.fallocate(f, 0, 0, 2, BOB));
+    fs.release(f, c.handle());
+
+    fs.setattr(f, SetAttributes.mode(0644), BOB);
+    long readOnly = fs.open(f, OpenFlags.O_RDONLY, BOB);
+    fails(Errno.EBADF, () -> fs.fallocate(f, readOnly, 0, 0, 2, BOB));
+    fs.release(f, readOnly);
+    assertEquals(1, fs.getattr(f).size());
+  }
+
   @Test
   void extendedAttributesByNamespace() throws Exception {
     long f = file(root, "x", "", ROOT);

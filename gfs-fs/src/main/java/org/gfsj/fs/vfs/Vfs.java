@@ -114,7 +114,18 @@ public interface Vfs extends Closeable {
   /** The last close of a handle. */
   void release(long ino, long handle) throws IOException;
 
+  /** fallocate(2) of an inode named alone: the caller needs write permission on it. */
   void fallocate(long ino, int mode, long offset, long length, Caller caller) throws IOException;
+
+  /**
+   * fallocate(2) through an open {@code handle}: as for write, the handle must be open for
+   * writing and the file's mode is not looked at again (a file created with mode 0, or made
+   * read-only after the open, still takes it). {@link #NO_HANDLE} falls back to the check above.
+   */
+  default void fallocate(long ino, long handle, int mode, long offset, long length,
+      Caller caller) throws IOException {
+    fallocate(ino, mode, offset, length, caller);
+  }
 
   /**
    * Lists {@code dir} from {@code cookie} (0 = the start): at most {@code max} entries, "." and ".."

@@ -99,4 +99,19 @@ class CallerPermissionsTest {
     assertTrue(Files.exists(shared.resolve("roots")));
     Nobody.sh("rm " + shared.resolve("n")).expect(0, "the owner removes their file");
   }
+
+  /**
+   * Before another user's write the kernel asks, as that user, for the mode without set-user-ID
+   * and set-group-ID; the write must then succeed and leave the bits cleared (pjdfstest chmod/12).
+   */
+  @Test
+  void aWriteByAnotherUserClearsTheSetIdBitsAndSucceeds() throws Exception {
+    Path f = Files.writeString(mnt.resolve("setid"), "root's");
+    Commands.run("chmod", "6777", f.toString()).expect(0, "chmod 6777");
+    Nobody.sh("echo more >> " + f).expect(0, "a writer who is not the owner writes");
+    assertEquals("root's" + "more\n", Files.readString(f));
+    assertEquals(0777, (int) Files.getAttribute(f, "unix:mode") & 07777, "set-id bits cleared");
+    assertTrue(Nobody.sh("chmod 777 " + f).output().contains("Operation not permitted"),
+        "chmod itself stays the owner's");
+  }
 }
