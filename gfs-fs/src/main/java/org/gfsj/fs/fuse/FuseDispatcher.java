@@ -464,7 +464,7 @@ final class FuseDispatcher {
     long offset = r.u64();
     long length = r.u64();
     int mode = r.u32();
-    vfs.fallocate(f.ino(), mode, offset, length, caller(r));
+    vfs.fallocate(f.ino(), f.handle(), mode, offset, length, caller(r));
     reply.begin(r.unique());
     reply.send();
   }

@@ -114,4 +114,22 @@ class CallerPermissionsTest {
     assertTrue(Nobody.sh("chmod 777 " + f).output().contains("Operation not permitted"),
         "chmod itself stays the owner's");
   }
+
+  /**
+   * posix_fallocate(3) through a descriptor open for writing succeeds whatever the file's mode
+   * says now, as write(2) does: a file created with mode 0 and opened O_RDWR by its creator
+   * (pjdfstest posix_fallocate/00).
+   */
+  @Test
+  void fallocateThroughADescriptorGoesByItsOpenMode() throws Exception {
+    Path shared = Files.createDirectory(mnt.resolve("alloc"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path f = shared.resolve("mode0");
+    String script = "import os, sys\n"
+        + "fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0)\n"
+        + "os.posix_fallocate(fd, 0, 65536)\n"
+        + "os.close(fd)\n";
+    Nobody.sh("python3 -c \"" + script + "\" " + f).expect(0, "posix_fallocate as nobody");
+    assertEquals(65536L, Files.size(f));
+  }
 }
