@@ -1,43 +1,41 @@
 package org.gfsj.fs.fuse;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a connection until it ends: one thread reads every request and answers the short ones
- * itself, and hands reads, writes, fsyncs and fallocates to a pool of threads.
+ * Serves a connection until it ends, leader/follower style: of its threads, one at a time reads
+ * /dev/fuse (the leader). A short request (lookup, create, getattr...) the leader answers itself
+ * and reads on; before a request that waits or carries a MiB (read, write, fsync, fallocate) it
+ * hands the reading to another thread, so that the next request is read, and its data copied
+ * out of the kernel, while this one is served.
  *
- * <p>Why not N threads each reading /dev/fuse: the kernel wakes its readers in turn, so every
- * request of a program that waits for each answer lands on another thread that must be woken
- * and whose caches are cold. One reader answering a create, lookup or getattr at once served
- * 13,700 creates/s where eight readers served 8,700 (docs/benchmarks.md). Requests that wait
- * (a journal commit, the disk) or move a MiB go to the pool, so that they hold up only
- * themselves and the fsyncs of several programs meet in one commit; for a 1 MiB request the
- * handoff costs little against the copy.
+ * <p>Why not every thread reading /dev/fuse at once: the kernel wakes its readers in turn, so
+ * each request of a program that waits for every answer landed on another sleeping thread with
+ * cold caches; one reader answering short requests at once served 10,600-13,700 creates/s where
+ * eight readers served 8,700 (docs/benchmarks.md). And why not one reader passing long requests
+ * to a pool: that reader then copies every write's data out of the kernel alone.
  */
 final class FuseServer {
   private static final Logger LOG = LoggerFactory.getLogger(FuseServer.class);
 
   private final FuseDevice device;
   private final int maxWrite;
-  private final int poolThreads;
+  private final int threads;
 
-  /** {@code poolThreads} 0: the reader answers everything itself (fuse_threads=single). */
-  FuseServer(FuseDevice device, int maxWrite, int poolThreads) {
+  /** {@code threads} 1: the one thread answers everything (fuse_threads=single). */
+  FuseServer(FuseDevice device, int maxWrite, int threads) {
     this.device = device;
     this.maxWrite = maxWrite;
-    this.poolThreads = poolThreads;
+    this.threads = threads;
   }
 
-  /** Requests worth another thread: those that wait or carry a lot of data. */
-  static boolean offloaded(int opcode) {
+  /** Requests during which another thread should be reading: those that wait or move data. */
+  static boolean handsOff(int opcode) {
     return switch (opcode) {
       case FuseOpcode.READ, FuseOpcode.WRITE, FuseOpcode.FSYNC, FuseOpcode.FSYNCDIR,
           FuseOpcode.SYNCFS, FuseOpcode.FALLOCATE -> true;
@@ -45,70 +43,63 @@ final class FuseServer {
     };
   }
 
-  /** Serves with {@code reader}'s buffers on the calling thread until the connection ends. */
-  void serve(FuseWorker reader, FuseDispatcher dispatcher) throws IOException {
-    if (poolThreads == 0) {
-      while (reader.next()) {
-        dispatcher.handle(reader.request(), reader.reply());
+  /** Serves with {@code first} and {@code threads - 1} more workers until the connection ends. */
+  void serve(FuseWorker first, FuseDispatcher dispatcher) throws IOException {
+    if (threads == 1) {
+      while (first.next()) {
+        dispatcher.handle(first.request(), first.reply());
       }
       return;
     }
-    // a request buffer for each request the pool may hold, so the reader never waits for one
-    // unless every pool thread is busy
-    BlockingQueue<FuseRequest> spare = new ArrayBlockingQueue<>(poolThreads);
-    for (int i = 0; i < poolThreads; i++) {
-      spare.add(reader.newRequest());
-    }
-    ThreadLocal<FuseReply> replies = ThreadLocal.withInitial(() -> new FuseReply(device,
-        ByteBuffer.allocateDirect(maxWrite + FuseWorker.HEADROOM)));
-    ExecutorService pool = Executors.newFixedThreadPool(poolThreads, r -> {
-      Thread t = new Thread(r, "fuse-pool");
+    Semaphore reading = new Semaphore(1);
+    List<Thread> followers = new ArrayList<>();
+    for (int i = 1; i < threads; i++) {
+      FuseWorker w = new FuseWorker(device, maxWrite);
+      Thread t = new Thread(() -> lead(w, dispatcher, reading), "fuse-" + i);
       t.setDaemon(true);
-      return t;
-    });
+      followers.add(t);
+      t.start();
+    }
+    lead(first, dispatcher, reading);
+    for (Thread t : followers) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * One thread's loop: waits to lead, reads and serves until it meets a request to hand off or
+   * the end of the connection (which every thread then meets in turn: a read of an ended
+   * connection returns at once).
+   */
+  private static void lead(FuseWorker w, FuseDispatcher dispatcher, Semaphore reading) {
+    boolean leading = false;
     try {
-      FuseRequest current = reader.request();
-      while (reader.next(current)) {
-        if (!offloaded(current.opcode())) {
-          dispatcher.handle(current, reader.reply());
-          continue;
+      reading.acquire();
+      leading = true;
+      while (w.next()) {
+        if (handsOff(w.request().opcode())) {
+          reading.release();
+          leading = false;
+          dispatcher.handle(w.request(), w.reply());
+          reading.acquire();
+          leading = true;
+        } else {
+          dispatcher.handle(w.request(), w.reply());
         }
-        FuseRequest handed = current;
-        current = take(spare);
-        pool.execute(() -> {
-          try {
-            dispatcher.handle(handed, replies.get());
-          } catch (IOException | RuntimeException e) {
-            LOG.error("FUSE request {} (opcode {}) could not be answered: {}", handed.unique(),
-                handed.opcode(), e.toString());
-          } finally {
-            spare.add(handed);
-          }
-        });
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      LOG.error("FUSE thread {} stops: {}", Thread.currentThread().getName(), e.toString(), e);
     } finally {
-      pool.shutdown();
-      awaitQuietly(pool);
-    }
-  }
-
-  private static FuseRequest take(BlockingQueue<FuseRequest> spare) throws IOException {
-    try {
-      return spare.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while the pool held every request buffer", e);
-    }
-  }
-
-  /** In-flight requests finish; their answers go nowhere once the connection has ended. */
-  private static void awaitQuietly(ExecutorService pool) {
-    try {
-      if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
-        LOG.warn("FUSE requests still running 30 s after the connection ended");
+      if (leading) {
+        reading.release();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -24,14 +24,9 @@ final class FuseWorker {
   FuseWorker(FuseDevice device, int maxWrite) {
     this.device = device;
     this.capacity = maxWrite + HEADROOM;
-    this.request = newRequest();
-    this.reply = new FuseReply(device, ByteBuffer.allocateDirect(capacity));
-  }
-
-  /** A request buffer as large as this worker's. */
-  FuseRequest newRequest() {
     ByteBuffer in = ByteBuffer.allocateDirect(capacity);
-    return new FuseRequest(in, device.address(in));
+    this.request = new FuseRequest(in, device.address(in));
+    this.reply = new FuseReply(device, ByteBuffer.allocateDirect(capacity));
   }
 
   FuseRequest request() {
@@ -42,20 +37,15 @@ final class FuseWorker {
     return reply;
   }
 
-  /** Reads the next request into this worker's own buffer; false once the connection ended. */
+  /** Reads the next request into this worker's buffer; false once the connection has ended. */
   boolean next() throws IOException {
-    return next(request);
-  }
-
-  /** Reads the next request into {@code into}; false once the connection has ended. */
-  boolean next(FuseRequest into) throws IOException {
     while (true) {
-      into.buffer().clear();
-      int n = device.read(into.address(), capacity);
+      request.buffer().clear();
+      int n = device.read(request.address(), capacity);
       if (n < 0) {
         return false;
       }
-      if (into.load(n)) {
+      if (request.load(n)) {
         return true;
       }
       LOG.error("dropped a malformed FUSE request of {} bytes", n);

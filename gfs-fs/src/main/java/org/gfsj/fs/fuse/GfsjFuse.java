@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GfsjFuse {
   private static final Logger LOG = LoggerFactory.getLogger(GfsjFuse.class);
-  /** Threads for reads, writes and fsyncs beside the reading thread ({@link FuseServer}). */
-  static final int POOL_THREADS = 8;
+  /** Threads serving requests, one of them reading at a time ({@link FuseServer}). */
+  static final int THREADS = 8;
 
   private final Vfs vfs;
   private final SupplementaryGroups groups;
@@ -81,7 +81,7 @@ public final class GfsjFuse {
     FuseDispatcher d = new FuseDispatcher(vfs, groups, caching, options.debug());
     dispatcher = d;
     FuseReadahead.apply(mountPoint, options.readaheadKb());
-    new FuseServer(device, options.maxWrite(), options.singleThreaded() ? 0 : POOL_THREADS)
+    new FuseServer(device, options.maxWrite(), options.singleThreaded() ? 1 : THREADS)
         .serve(first, d);
   }
 
