@@ -99,12 +99,14 @@ class FencingRecoveryTest {
     Files.writeString(dir.resolve(name + ".pid"), Long.toString(p.pid()));
     BufferedReader out = new BufferedReader(
         new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
     for (String line = out.readLine(); line != null; line = out.readLine()) {
       if (line.startsWith("READY slot=")) {
         return Integer.parseInt(line.substring("READY slot=".length()));
       }
+      seen.append("\n  ").append(line);
     }
-    throw new AssertionError("node " + name + " exited before it was ready");
+    throw new AssertionError("node " + name + " exited before it was ready:" + seen);
   }
 
   private String addresses() {

@@ -22,7 +22,23 @@ public final class NodeProcess {
 
   private NodeProcess() {}
 
-  public static void main(String[] args) throws Exception {
+  /**
+   * Runs the node; any failure before READY ends the process with the error on its output.
+   * Exiting by hand matters: the client's Netty threads are not daemons and would keep a failed
+   * node's JVM alive, and the test waiting for its READY line with it.
+   */
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      System.out.println("FAILED " + t);
+      t.printStackTrace(System.out);
+      System.out.flush();
+      Runtime.getRuntime().halt(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     List<InetSocketAddress> peers = new ArrayList<>();
     for (String p : args[0].split(",")) {
       int colon = p.lastIndexOf(':');
