@@ -1,18 +1,15 @@
 package org.gfsj.lockd.server;
 
-import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.testing.FreePorts;
+import org.gfsj.lockd.testing.PeerDirectories;
 import org.gfsj.lockd.wire.ClusterSecret;
 
 /** Lockd peers (replica + client endpoint) inside the test JVM, for fast client tests. */
@@ -60,7 +57,7 @@ public final class InProcessCluster implements AutoCloseable {
         }
         close();
         for (String id : peers.raft().keySet()) {
-          deleteTree(dir.resolve(id));
+          PeerDirectories.delete(dir.resolve(id));
         }
       }
     }
@@ -76,16 +73,6 @@ public final class InProcessCluster implements AutoCloseable {
     return false;
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 
   public void start(String id) throws Exception {
     start(id, peers);

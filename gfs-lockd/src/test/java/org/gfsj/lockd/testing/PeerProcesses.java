@@ -8,12 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.server.LockdServer;
@@ -119,7 +117,7 @@ public final class PeerProcesses implements AutoCloseable {
           kill(id);
           try {
             Files.move(log(id), logDir.resolve(id + ".port-taken-" + attempt + ".log"));
-            deleteTree(dir.resolve(id));
+            PeerDirectories.delete(dir.resolve(id));
           } catch (IOException io) {
             throw new IllegalStateException("cannot clear lockd peer " + id + " for a retry", io);
           }
@@ -136,16 +134,6 @@ public final class PeerProcesses implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 
   public void start(String id) {
     List<String> args = new ArrayList<>(extraArgs);
