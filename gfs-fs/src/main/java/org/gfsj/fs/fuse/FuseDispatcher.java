@@ -177,6 +177,11 @@ final class FuseDispatcher {
 
   private static void empty(FuseRequest r, FuseReply reply, Action action) throws IOException {
     action.run();
+    done(r, reply);
+  }
+
+  /** The answer of a request that succeeded with nothing to say. */
+  private static void done(FuseRequest r, FuseReply reply) throws IOException {
     reply.begin(r.unique());
     reply.send();
   }
@@ -334,8 +339,7 @@ final class FuseDispatcher {
     String from = r.name();
     String to = r.name();
     vfs.rename(ino(r), from, inoOf(newDir), to, flags, caller(r));
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   private void link(FuseRequest r, FuseReply reply) throws IOException {
@@ -447,16 +451,14 @@ final class FuseDispatcher {
   private void release(FuseRequest r, FuseReply reply) throws IOException {
     OpenFile f = openFiles.remove(r.u64());
     vfs.release(f.ino(), f.handle());
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   private void fsync(FuseRequest r, FuseReply reply) throws IOException {
     OpenFile f = openFiles.get(r.u64());
     int flags = r.u32();
     vfs.fsync(f.ino(), f.handle(), (flags & FSYNC_FDATASYNC) != 0);
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   private void fallocate(FuseRequest r, FuseReply reply) throws IOException {
@@ -465,8 +467,7 @@ final class FuseDispatcher {
     long length = r.u64();
     int mode = r.u32();
     vfs.fallocate(f.ino(), f.handle(), mode, offset, length, caller(r));
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   private void statfs(FuseRequest r, FuseReply reply) throws IOException {
@@ -494,8 +495,7 @@ final class FuseDispatcher {
     } else {
       vfs.getattr(ino);
     }
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   // ---- directories --------------------------------------------------------------------------
@@ -527,8 +527,7 @@ final class FuseDispatcher {
 
   private void releasedir(FuseRequest r, FuseReply reply) throws IOException {
     openFiles.remove(r.u64());
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   // ---- extended attributes ------------------------------------------------------------------
@@ -542,8 +541,7 @@ final class FuseDispatcher {
     byte[] v = new byte[size];
     value.get(v);
     vfs.setxattr(ino(r), name, v, flags, caller(r));
-    reply.begin(r.unique());
-    reply.send();
+    done(r, reply);
   }
 
   private void getxattr(FuseRequest r, FuseReply reply) throws IOException {
