@@ -21,9 +21,10 @@ import picocli.CommandLine.Option;
     version = "gfs-lockd 0.1.0",
     description = "Runs one peer of the GFSJ lock manager. Start the same command on every "
         + "peer with its own --id; one peer for a single host, three or five for a cluster. "
-        + "Clients and gfs-tool reach a peer on its client port, the Raft port + 1 unless "
-        + "--client-port says otherwise (tools assume the default; clients that follow the "
-        + "leader learn its real client port from the replicated log). Options can come from a "
+        + "Clients and gfs-tool reach a peer on its client port: the one --peers gives after "
+        + "a slash (ID=HOST:RAFTPORT/CLIENTPORT), else --client-port, else the Raft port + 1 "
+        + "(tools read the same --peers; clients that follow the leader learn its client port "
+        + "from the replicated log). Options can come from a "
         + "cluster config file, one option per line, given as @FILE (e.g. gfs-lockd "
         + "@/etc/gfsj/lockd.conf --id n1); gfs-tool reads the same files.")
 public final class LockdServer implements Callable<Integer> {
@@ -33,15 +34,17 @@ public final class LockdServer implements Callable<Integer> {
   String id;
 
   @Option(names = "--peers", required = true,
-      description = "Every peer as ID=HOST:RAFTPORT, comma-separated, e.g. "
-          + "n1=10.0.0.1:7400,n2=10.0.0.2:7400,n3=10.0.0.3:7400.")
+      description = "Every peer as ID=HOST:RAFTPORT or ID=HOST:RAFTPORT/CLIENTPORT,"
+          + " comma-separated, e.g. n1=10.0.0.1:7400,n2=10.0.0.2:7400,n3=10.0.0.3:7400.")
   String peers;
 
   @Option(names = "--dir", required = true,
       description = "Data directory: Raft log and RocksDB snapshots.")
   Path dir;
 
-  @Option(names = "--client-port", description = "Port for clients (default: Raft port + 1).")
+  @Option(names = "--client-port", description = "Port for clients (default: this peer's"
+      + " CLIENTPORT in --peers, else its Raft port + 1; give it in --peers so that tools"
+      + " find it too).")
   Integer clientPort;
 
   @Option(names = "--cluster", defaultValue = "gfsj",
@@ -128,7 +131,13 @@ public final class LockdServer implements Callable<Integer> {
           + "take part; give every peer --tls-dir (see gfs-tool keygen) to require certificates");
     }
     InetSocketAddress raftAddress = list.raft().get(id);
-    int port = clientPort != null ? clientPort : raftAddress.getPort() + PeerList.CLIENT_PORT_OFFSET;
+    if (clientPort != null && list.clientPorts().containsKey(id)
+        && clientPort != list.clientPort(id)) {
+      System.err.println("gfs-lockd: --client-port " + clientPort + " but --peers gives " + id
+          + " client port " + list.clientPort(id) + "; give one of them");
+      return 2;
+    }
+    int port = clientPort != null ? clientPort : list.clientPort(id);
     Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery,
         transport);
     replica.start();

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 public final class LockdPeers {
   @Option(names = "--peers", required = true,
-      description = "The lockd peers as given to gfs-lockd: ID=HOST:RAFTPORT,...")
+      description = "The lockd peers as given to gfs-lockd: ID=HOST:RAFTPORT[/CLIENTPORT],...")
   String peers;
 
   @Option(names = "--secret-file",
