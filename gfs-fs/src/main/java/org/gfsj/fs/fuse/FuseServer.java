@@ -47,7 +47,7 @@ final class FuseServer {
   void serve(FuseWorker first, FuseDispatcher dispatcher) throws IOException {
     if (threads == 1) {
       while (first.next()) {
-        dispatcher.handle(first.request(), first.reply());
+        serveOne(first, dispatcher);
       }
       return;
     }
@@ -74,7 +74,8 @@ final class FuseServer {
   /**
    * One thread's loop: waits to lead, reads and serves until it meets a request to hand off or
    * the end of the connection (which every thread then meets in turn: a read of an ended
-   * connection returns at once).
+   * connection returns at once). A request whose answer cannot be written is logged and the
+   * thread serves on; only a failing read of /dev/fuse ends it.
    */
   private static void lead(FuseWorker w, FuseDispatcher dispatcher, Semaphore reading) {
     boolean leading = false;
@@ -85,21 +86,30 @@ final class FuseServer {
         if (handsOff(w.request().opcode())) {
           reading.release();
           leading = false;
-          dispatcher.handle(w.request(), w.reply());
+          serveOne(w, dispatcher);
           reading.acquire();
           leading = true;
         } else {
-          dispatcher.handle(w.request(), w.reply());
+          serveOne(w, dispatcher);
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       LOG.error("FUSE thread {} stops: {}", Thread.currentThread().getName(), e.toString(), e);
     } finally {
       if (leading) {
         reading.release();
       }
+    }
+  }
+
+  private static void serveOne(FuseWorker w, FuseDispatcher dispatcher) {
+    try {
+      dispatcher.handle(w.request(), w.reply());
+    } catch (IOException | RuntimeException e) {
+      LOG.error("FUSE request {} (opcode {}) could not be answered: {}", w.request().unique(),
+          w.request().opcode(), e.toString());
     }
   }
 }
