@@ -20,7 +20,8 @@ import java.util.List;
  *
  * <p>Block devices are opened with O_DIRECT so that no host page cache stands between two hosts
  * sharing the LUN; buffers that are not aligned are staged through {@link AlignedBuffers}. Image
- * files use the page cache and {@code fdatasync} on flush. FUA writes go through a second channel
+ * files use the page cache and {@code fdatasync} on flush, except for large aligned transfers,
+ * which take a {@link BulkLane} around it. FUA writes go through a second channel
  * opened with O_DSYNC, which the block layer turns into FUA writes.
  */
 public final class PathBlockDevice implements BlockDevice {
@@ -40,10 +41,11 @@ public final class PathBlockDevice implements BlockDevice {
   private final FileLock hostLock;
   private final List<FileLock> slotLocks = new ArrayList<>();
   private final AlignedBuffers staging;
+  private final BulkLane bulk;
 
   private PathBlockDevice(
       Path path, int blockSize, long blockCount, FileChannel channel, FileChannel dsyncChannel,
-      FileLock hostLock, AlignedBuffers staging) {
+      FileLock hostLock, AlignedBuffers staging, BulkLane bulk) {
     this.path = path;
     this.blockSize = blockSize;
     this.blockCount = blockCount;
@@ -51,6 +53,7 @@ public final class PathBlockDevice implements BlockDevice {
     this.dsyncChannel = dsyncChannel;
     this.hostLock = hostLock;
     this.staging = staging;
+    this.bulk = bulk;
   }
 
   /** Opens {@code path} as a block device with the given options. */
@@ -76,6 +79,7 @@ public final class PathBlockDevice implements BlockDevice {
     FileChannel channel = openChannel(path, name, opts);
     FileChannel dsync = null;
     FileLock lock = null;
+    BulkLane bulk = null;
     try {
       long bytes = special != null ? special.sizeBytes() : channel.size();
       long blocks = bytes / options.blockSize();
@@ -91,8 +95,15 @@ public final class PathBlockDevice implements BlockDevice {
       }
       lock = takeHostLock(channel, name, options);
       AlignedBuffers staging = direct ? new AlignedBuffers(options.blockSize(), STAGING_CHUNK) : null;
-      return new PathBlockDevice(path, options.blockSize(), blocks, channel, dsync, lock, staging);
+      if (options.direct() == DeviceOptions.Direct.AUTO && !direct) {
+        bulk = BulkLane.open(path, opts, options.blockSize());
+      }
+      return new PathBlockDevice(path, options.blockSize(), blocks, channel, dsync, lock, staging,
+          bulk);
     } catch (IOException | RuntimeException e) {
+      if (bulk != null) {
+        closeQuietly(bulk.channel());
+      }
       closeQuietly(dsync);
       closeQuietly(channel);
       throw e;
@@ -182,21 +193,30 @@ public final class PathBlockDevice implements BlockDevice {
     return staging != null;
   }
 
+  /** Whether large aligned transfers bypass the host page cache while the rest use it. */
+  public boolean hasBulkLane() {
+    return bulk != null;
+  }
+
   @Override
   public void read(long block, ByteBuffer dst) throws IOException {
     int count = blocksIn(dst);
     checkRange(block, count);
     long pos = block * blockSize;
     try {
+      if (bulk != null && bulk.takes(dst)) {
+        readFully(bulk.channel(), pos, dst);
+        return;
+      }
       if (staging == null || staging.isAligned(dst)) {
-        readFully(pos, dst);
+        readFully(channel, pos, dst);
         return;
       }
       ByteBuffer stage = staging.take();
       try {
         while (dst.hasRemaining()) {
           stage.clear().limit(Math.min(stage.capacity(), dst.remaining()));
-          readFully(pos, stage);
+          readFully(channel, pos, stage);
           pos += stage.flip().remaining();
           dst.put(stage);
         }
@@ -208,9 +228,9 @@ public final class PathBlockDevice implements BlockDevice {
     }
   }
 
-  private void readFully(long pos, ByteBuffer dst) throws IOException {
+  private void readFully(FileChannel from, long pos, ByteBuffer dst) throws IOException {
     while (dst.hasRemaining()) {
-      int n = channel.read(dst, pos);
+      int n = from.read(dst, pos);
       if (n < 0) {
         throw new BlockDeviceException(name(), "unexpected end of device at byte " + pos
             + "; was it truncated or resized while open?");
@@ -226,7 +246,8 @@ public final class PathBlockDevice implements BlockDevice {
     if (dsyncChannel == null) {
       throw new BlockDeviceException(name(), "is open read-only");
     }
-    FileChannel target = mode == WriteMode.FUA ? dsyncChannel : channel;
+    FileChannel target = mode == WriteMode.FUA ? dsyncChannel
+        : bulk != null && bulk.takes(src) ? bulk.channel() : channel;
     long pos = block * blockSize;
     try {
       if (staging == null || staging.isAligned(src)) {
@@ -292,6 +313,9 @@ public final class PathBlockDevice implements BlockDevice {
       }
     } finally {
       closeQuietly(dsyncChannel);
+      if (bulk != null) {
+        closeQuietly(bulk.channel());
+      }
       channel.close();
     }
   }

@@ -103,6 +103,50 @@ class PathBlockDeviceTest {
   }
 
   @Test
+  void largeAlignedTransfersBypassTheCacheAndStayCoherentWithCachedOnes() throws IOException {
+    PathBlockDevice d = open(image, DeviceOptions.defaults());
+    assertEquals(directIoWorksOn(image), d.hasBulkLane(),
+        "an image file gets a bulk lane exactly when its filesystem can do direct I/O");
+    int blocks = BulkLane.MIN_BYTES / BLOCK;
+    ByteBuffer aligned = ByteBuffer.allocateDirect(BulkLane.MIN_BYTES + BLOCK).alignedSlice(BLOCK)
+        .limit(BulkLane.MIN_BYTES);
+
+    // cached write, then a bulk read: the read must see the dirty cached pages
+    d.write(64, ByteBuffer.wrap(pattern(64, blocks, 1)));
+    d.read(64, aligned.clear().limit(BulkLane.MIN_BYTES));
+    assertArrayEquals(pattern(64, blocks, 1), bytes(aligned.flip()));
+
+    // bulk write, then a cached read of the same blocks: no stale cached page may answer it
+    aligned.clear().limit(BulkLane.MIN_BYTES).put(pattern(64, blocks, 2)).flip();
+    d.write(64, aligned);
+    assertFalse(aligned.hasRemaining());
+    ByteBuffer cached = ByteBuffer.allocate(BulkLane.MIN_BYTES);
+    d.read(64, cached);
+    assertArrayEquals(pattern(64, blocks, 2), cached.array());
+
+    // a bulk write and a cached write both reach the file after one flush
+    d.write(200, ByteBuffer.wrap(pattern(200, 1, 3)));
+    d.flush();
+    assertArrayEquals(pattern(64, blocks, 2), fileBytes(image, 64, blocks));
+    assertArrayEquals(pattern(200, 1, 3), fileBytes(image, 200, 1));
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  private static boolean directIoWorksOn(Path file) {
+    try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  @Test
   void directIoStagesUnalignedBuffers() throws IOException {
     PathBlockDevice d = open(image, DeviceOptions.defaults().withDirect(DeviceOptions.Direct.ON));
     assertTrue(d.isDirect());
