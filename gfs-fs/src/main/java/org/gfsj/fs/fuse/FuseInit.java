@@ -14,8 +14,12 @@ import java.nio.ByteBuffer;
  *   <li>FUSE_POSIX_ACL with the {@code default_permissions} mount option: the kernel checks
  *       permissions as for a local filesystem, ACLs included, on every path walk (a FUSE server
  *       sees no request for a cached name, so it cannot check search permission itself).
- *   <li>FUSE_ATOMIC_O_TRUNC: open(O_TRUNC) is one request; FUSE_DO_READDIRPLUS and
- *       READDIRPLUS_AUTO: a listing carries attributes, so {@code ls -l} needs no LOOKUP per name;
+ *   <li>FUSE_ATOMIC_O_TRUNC: open(O_TRUNC) is one request; FUSE_DO_READDIRPLUS: every listing
+ *       carries attributes, so {@code ls -l}, du, rsync and backups need no LOOKUP or GETATTR per
+ *       name. With READDIRPLUS_AUTO (option {@code readdirplus=auto}) the kernel asks for them
+ *       only at the start of a listing and after lookups in the directory, which saves reading
+ *       the inodes of a listing that only wants names (find, ls) but costs a round trip per
+ *       name to programs that list first and stat afterwards;
  *       FUSE_PARALLEL_DIROPS: lookups and readdirs in one directory run at once;
  *       FUSE_WRITEBACK_CACHE where {@link KernelCaching} allows it;
  *   <li>FUSE_HANDLE_KILLPRIV_V2: the server clears setuid and setgid on writes, truncates and
@@ -49,7 +53,7 @@ final class FuseInit {
   static final int HANDLE_KILLPRIV_V2 = 1 << 28;
 
   private static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK
-      | DO_READDIRPLUS | READDIRPLUS_AUTO | ASYNC_DIO | PARALLEL_DIROPS | POSIX_ACL
+      | DO_READDIRPLUS | ASYNC_DIO | PARALLEL_DIROPS | POSIX_ACL
       | MAX_PAGES_FLAG | HANDLE_KILLPRIV_V2;
   private static final int NEEDED = DONT_MASK | POSIX_ACL | MAX_PAGES_FLAG;
 
@@ -67,8 +71,8 @@ final class FuseInit {
    * to what the kernel offers and to {@code maxWrite}; with {@code writeback}, FUSE_WRITEBACK_CACHE
    * too.
    */
-  static Agreed answer(FuseRequest request, FuseReply reply, int maxWrite, boolean writeback)
-      throws IOException {
+  static Agreed answer(FuseRequest request, FuseReply reply, int maxWrite, boolean writeback,
+      boolean readdirplusAuto) throws IOException {
     int major = request.u32();
     int minor = request.u32();
     int maxReadahead = request.u32();
@@ -83,7 +87,9 @@ final class FuseInit {
       throw new IOException("the kernel's FUSE lacks DONT_MASK, POSIX_ACL or MAX_PAGES (offered"
           + " flags 0x" + Integer.toHexString(offered) + "); use Linux 4.20 or later");
     }
-    int flags = offered & (writeback ? WANTED | WRITEBACK_CACHE : WANTED);
+    int wanted = WANTED | (writeback ? WRITEBACK_CACHE : 0)
+        | (readdirplusAuto ? READDIRPLUS_AUTO : 0);
+    int flags = offered & wanted;
     int agreedMinor = Math.min(minor, MINOR);
     int write = Math.min(maxWrite, MAX_WRITE);
     ByteBuffer b = reply.begin(request.unique());

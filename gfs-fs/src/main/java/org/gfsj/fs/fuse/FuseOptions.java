@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param attrTimeout how long the kernel may cache attributes, null likewise
  * @param writebackCache whether the kernel caches written data ({@code writeback_cache}), null
  *     likewise
+ * @param readdirplusAuto let the kernel choose when a listing carries attributes
+ *     ({@code readdirplus=auto}) instead of always ({@code readdirplus=always})
  */
 public record FuseOptions(
     String device,
@@ -31,7 +33,8 @@ public record FuseOptions(
     int readaheadKb,
     Duration entryTimeout,
     Duration attrTimeout,
-    Boolean writebackCache) {
+    Boolean writebackCache,
+    boolean readdirplusAuto) {
 
   /** Readahead unless the options say otherwise: several 1 MiB reads in flight. */
   public static final int DEFAULT_READAHEAD_KB = 4096;
@@ -58,7 +61,7 @@ public record FuseOptions(
   public FuseOptions(String device, boolean readOnly, boolean allowOther, boolean autoUnmount,
       boolean singleThreaded, boolean debug, int maxWrite, int readaheadKb) {
     this(device, readOnly, allowOther, autoUnmount, singleThreaded, debug, maxWrite, readaheadKb,
-        null, null, null);
+        null, null, null, false);
   }
 
   /**
@@ -67,6 +70,12 @@ public record FuseOptions(
    */
   public FuseOptions withCaching(Duration entry, Duration attr, Boolean writeback) {
     return new FuseOptions(device, readOnly, allowOther, autoUnmount, singleThreaded, debug,
-        maxWrite, readaheadKb, entry, attr, writeback);
+        maxWrite, readaheadKb, entry, attr, writeback, readdirplusAuto);
+  }
+
+  /** The same options with the kernel ({@code true}) or always ({@code false}) choosing plus. */
+  public FuseOptions withReaddirplusAuto(boolean auto) {
+    return new FuseOptions(device, readOnly, allowOther, autoUnmount, singleThreaded, debug,
+        maxWrite, readaheadKb, entryTimeout, attrTimeout, writebackCache, auto);
   }
 }

@@ -72,7 +72,7 @@ public final class GfsjFuse {
           + ", not INIT");
     }
     FuseInit.Agreed agreed = FuseInit.answer(first.request(), first.reply(), options.maxWrite(),
-        wanted.writeback());
+        wanted.writeback(), options.readdirplusAuto());
     KernelCaching caching = new KernelCaching(wanted.entry(), wanted.attr(), agreed.writeback());
     LOG.info("FUSE 7.{} with flags 0x{}, requests up to {} KiB, names and attributes cached {} s,"
         + " writeback caching {}", agreed.minor(), Integer.toHexString(agreed.flags()),

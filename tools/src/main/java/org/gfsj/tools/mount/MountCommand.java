@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
             + " entry_timeout=SECONDS and attr_timeout=SECONDS (how long the kernel caches names"
             + " and attributes; default 3600 under nolock, 1 in a cluster), writeback_cache and"
             + " no_writeback_cache (whether write(2) returns once data is in the kernel's page"
-            + " cache; default on under nolock);"
+            + " cache; default on under nolock), readdirplus=always|auto (whether every listing"
+            + " carries attributes, or only when the kernel guesses they are wanted; default"
+            + " always);"
             + " mount(8)'s own (defaults, noauto, _netdev, x-*...) are ignored."})
 public final class MountCommand implements Callable<Integer> {
   static final int USAGE = 1;

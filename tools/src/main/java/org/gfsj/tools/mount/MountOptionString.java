@@ -38,6 +38,7 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     Duration entryTimeout = null;
     Duration attrTimeout = null;
     Boolean writeback = null;
+    boolean readdirplusAuto = false;
     for (String opt : options.split(",")) {
       String key = opt.contains("=") ? opt.substring(0, opt.indexOf('=')) : opt;
       String value = opt.contains("=") ? opt.substring(opt.indexOf('=') + 1) : "";
@@ -62,6 +63,12 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
         case "attr_timeout" -> attrTimeout = seconds(opt, value);
         case "writeback_cache" -> writeback = true;
         case "no_writeback_cache" -> writeback = false;
+        case "readdirplus" -> readdirplusAuto = switch (value) {
+          case "always" -> false;
+          case "auto" -> true;
+          default -> throw new IllegalArgumentException(opt + ": use readdirplus=always or"
+              + " readdirplus=auto");
+        };
         default -> {
           if (MOUNT8_ONLY.contains(opt) || MOUNT8_PREFIXES.stream().anyMatch(opt::startsWith)) {
             continue;
@@ -80,7 +87,8 @@ record MountOptionString(MountOptions filesystem, FuseOptions fuse) {
     }
     MountOptions filesystem = MountOptions.defaults().with(String.join(",", fs));
     FuseOptions fuse = new FuseOptions(device, readOnly, allowOther, autoUnmount, single, debug,
-        maxWrite, readahead).withCaching(entryTimeout, attrTimeout, writeback);
+        maxWrite, readahead).withCaching(entryTimeout, attrTimeout, writeback)
+        .withReaddirplusAuto(readdirplusAuto);
     return new MountOptionString(filesystem, fuse);
   }
 

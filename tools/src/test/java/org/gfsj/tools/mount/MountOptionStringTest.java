@@ -50,6 +50,18 @@ class MountOptionStringTest {
   }
 
   @Test
+  void listingsCarryAttributesUnlessTheKernelIsToChoose() {
+    assertEquals(false, MountOptionString.parse("", "img", true, false).fuse().readdirplusAuto());
+    assertEquals(true, MountOptionString.parse("readdirplus=auto", "img", true, false).fuse()
+        .readdirplusAuto());
+    assertEquals(false, MountOptionString.parse("readdirplus=always", "img", true, false).fuse()
+        .readdirplusAuto());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MountOptionString.parse("readdirplus=yes", "img", true, false));
+    assertEquals("readdirplus=yes: use readdirplus=always or readdirplus=auto", e.getMessage());
+  }
+
+  @Test
   void unknownOptionsAreRefusedUnlessSloppy() {
     assertThrows(IllegalArgumentException.class,
         () -> MountOptionString.parse("frobnicate", "img", true, false));
