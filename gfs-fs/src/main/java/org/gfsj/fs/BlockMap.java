@@ -116,23 +116,67 @@ final class BlockMap {
 
   /** Maps {@code length} file blocks from {@code logical} to device blocks from {@code physical}. */
   void add(long logical, long physical, int length) {
-    Extent e = new Extent(logical, physical, length, 0);
+    add(logical, physical, length, 0);
+  }
+
+  /**
+   * Maps {@code length} file blocks from {@code logical} to device blocks from {@code physical},
+   * with {@link Extent#UNWRITTEN} in {@code flags} for blocks that are allocated but read as zeros;
+   * joins a neighbour that continues it on the device with the same flags.
+   */
+  void add(long logical, long physical, int length, int flags) {
+    Extent e = new Extent(logical, physical, length, flags);
     Map.Entry<Long, Extent> prev = extents.lowerEntry(logical);
     if (prev != null) {
       Extent p = prev.getValue();
-      if (p.flags() == 0 && p.logical() + p.length() == logical
+      if (p.flags() == flags && p.logical() + p.length() == logical
           && p.physical() + p.length() == physical && (long) p.length() + length < Integer.MAX_VALUE) {
         extents.remove(p.logical());
-        e = new Extent(p.logical(), p.physical(), p.length() + length, 0);
+        e = new Extent(p.logical(), p.physical(), p.length() + length, flags);
       }
     }
     Extent next = extents.get(logical + length);
-    if (next != null && next.flags() == 0 && e.physical() + e.length() == next.physical()
+    if (next != null && next.flags() == flags && e.physical() + e.length() == next.physical()
         && (long) e.length() + next.length() < Integer.MAX_VALUE) {
       extents.remove(next.logical());
-      e = new Extent(e.logical(), e.physical(), e.length() + next.length(), 0);
+      e = new Extent(e.logical(), e.physical(), e.length() + next.length(), flags);
     }
     extents.put(e.logical(), e);
+  }
+
+  /**
+   * Gives the mapped blocks among file blocks {@code first} to {@code end} - 1 the flags
+   * {@code flags}, splitting extents that straddle the range; holes stay holes. Returns whether
+   * any block changed.
+   */
+  boolean setFlags(long first, long end, int flags) {
+    List<Extent> over = new ArrayList<>();
+    Map.Entry<Long, Extent> straddle = extents.lowerEntry(first);
+    if (straddle != null && straddle.getValue().logical() + straddle.getValue().length() > first) {
+      over.add(straddle.getValue());
+    }
+    over.addAll(extents.subMap(first, true, end, false).values());
+    boolean changed = false;
+    for (Extent e : over) {
+      if (e.flags() == flags) {
+        continue;
+      }
+      changed = true;
+      extents.remove(e.logical());
+      long eEnd = e.logical() + e.length();
+      long from = Math.max(first, e.logical());
+      long to = Math.min(end, eEnd);
+      if (e.logical() < from) {
+        extents.put(e.logical(), new Extent(e.logical(), e.physical(), (int) (from - e.logical()),
+            e.flags()));
+      }
+      if (to < eEnd) {
+        extents.put(to, new Extent(to, e.physical() + (to - e.logical()), (int) (eEnd - to),
+            e.flags()));
+      }
+      add(from, e.physical() + (from - e.logical()), (int) (to - from), flags);
+    }
+    return changed;
   }
 
   /** Unmaps every file block from {@code logical} on; returns the device runs no longer used. */

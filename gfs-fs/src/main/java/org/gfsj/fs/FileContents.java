@@ -118,10 +118,12 @@ final class FileContents {
       long physical;
       long runBlocks;
       boolean fresh;
+      boolean unwritten = false;
       if (e != null) {
         physical = e.physical() + (block - e.logical());
         runBlocks = Math.min(e.logical() + e.length() - block, lastBlock - block + 1);
-        fresh = false;
+        unwritten = (e.flags() & Extent.UNWRITTEN) != 0;
+        fresh = unwritten; // reads as zeros: a partial block is merged with zeros, not the disk
       } else {
         long next = in.map.nextMapped(block);
         long hole = next < 0 ? lastBlock - block + 1 : Math.min(next - block, lastBlock - block + 1);
@@ -138,6 +140,10 @@ final class FileContents {
       writeRun(physical, inBlock, n, src, fresh);
       if (fresh) {
         tx.wroteIntoNewBlocks();
+      }
+      if (unwritten) {
+        // the commit that marks them written follows the data, as for new blocks
+        in.map.setFlags(block, (at + n - 1) / bs + 1, 0);
       }
       at += n;
     }
@@ -229,7 +235,7 @@ final class FileContents {
       freeRuns(in, in.map.truncate(keep), tx, false);
       int tail = (int) (size % bs);
       Extent e = tail == 0 ? null : in.map.find(size / bs);
-      if (e != null) {
+      if (e != null && (e.flags() & Extent.UNWRITTEN) == 0) {
         long physical = e.physical() + (size / bs - e.logical());
         ByteBuffer block = ByteBuffer.allocate(bs);
         device.read(physical, block);
@@ -266,9 +272,9 @@ final class FileContents {
   }
 
   /**
-   * One stage of fallocate(2) without flags: gives every hole of the range blocks, written with
-   * zeros in place (there are no unwritten extents yet), so later writes there cannot fail with
-   * ENOSPC; from the start of the range, for as long as the runs fit {@code tx} (at least one).
+   * One stage of fallocate(2) without flags: gives every hole of the range unwritten blocks
+   * (allocated, read as zeros, nothing written to the device), so later writes there cannot fail
+   * with ENOSPC; from the start of the range, for as long as the runs fit {@code tx} (at least one).
    * Returns the byte up to which the range is now mapped: {@code offset + length} when it all is,
    * else the caller saves the inode and calls again in a new transaction (a range over many
    * groups changes more bitmap blocks than one journal transaction takes).
@@ -301,9 +307,7 @@ final class FileContents {
       long hole = next < 0 || next > last ? last - block + 1 : next - block;
       Allocator.Run r = allocator.blocks(tx, in.map.goal(block, in.goal()),
           (int) Math.min(hole, maxRun));
-      device.write(r.start(), ByteBuffer.allocate(r.length() * bs));
-      tx.wroteIntoNewBlocks();
-      in.map.add(block, r.start(), r.length());
+      in.map.add(block, r.start(), r.length(), Extent.UNWRITTEN);
       in.addBlocks(r.length());
       in.goal(r.start() + r.length());
       block += r.length();
@@ -331,12 +335,35 @@ final class FileContents {
     zeroInPlace(in, Math.max(offset, endWhole * bs), end);
   }
 
+  /**
+   * The first stage of ZERO_RANGE: {@code length} bytes from {@code offset} read as zeros
+   * afterwards, with their blocks kept: whole mapped blocks become unwritten, partial ones at the
+   * ends are zeroed in place. {@link #allocateSome} then gives the holes unwritten blocks.
+   */
+  void zeroKeepingBlocks(Inode in, long offset, long length) throws IOException {
+    long end = offset + length;
+    if (in.height == 0) {
+      int to = (int) Math.min(end, in.stuffed.length);
+      if (offset < to) {
+        Arrays.fill(in.stuffed, (int) offset, to, (byte) 0);
+      }
+      return;
+    }
+    long firstWhole = (offset + bs - 1) / bs;
+    long endWhole = end / bs;
+    if (firstWhole < endWhole) {
+      in.map.setFlags(firstWhole, endWhole, Extent.UNWRITTEN);
+    }
+    zeroInPlace(in, offset, Math.min(end, firstWhole * bs));
+    zeroInPlace(in, Math.max(offset, endWhole * bs), end);
+  }
+
   private void zeroInPlace(Inode in, long from, long to) throws IOException {
     if (from >= to) {
       return;
     }
     Extent e = in.map.find(from / bs);
-    if (e == null) {
+    if (e == null || (e.flags() & Extent.UNWRITTEN) != 0) {
       return;
     }
     long physical = e.physical() + (from / bs - e.logical());

@@ -1252,14 +1252,20 @@ public final class GfsMount implements Vfs {
   @Override
   public void fallocate(long ino, long handle, int mode, long offset, long length,
       Caller caller) throws IOException {
-    boolean done;
-    do {
-      done = modify(tx -> fallocateStage(ino, handle, mode, offset, length, caller, tx));
-    } while (!done);
+    boolean done = modify(tx -> fallocateStage(ino, handle, mode, offset, length, caller, true,
+        tx));
+    while (!done) {
+      done = modify(tx -> fallocateStage(ino, handle, mode, offset, length, caller, false, tx));
+    }
   }
 
+  /**
+   * One transaction's worth of fallocate; {@code first} for the first, which alone zeroes a
+   * ZERO_RANGE's mapped blocks (later stages only give its holes blocks, so that data written
+   * into the range between stages stays).
+   */
   private boolean fallocateStage(long ino, long handle, int mode, long offset, long length,
-      Caller caller, FsTransaction tx) throws IOException {
+      Caller caller, boolean first, FsTransaction tx) throws IOException {
     Inode in = inode(ino);
     OpenFile f = handle(ino, handle);
     if (f != null && !f.writable()) {
@@ -1291,14 +1297,14 @@ public final class GfsMount implements Vfs {
     if (end < 0 || end > FileContents.MAX_SIZE) {
       throw new FsException(Errno.EFBIG, "fallocate past the largest file");
     }
-    if (punch || zero) {
+    if (punch) {
       allocator.reserve(4, tx);
       contents.punch(in, offset, length, tx);
-      if (!keepSize && end > in.size) {
-        contents.truncate(in, end, tx); // unstuffs a stuffed file that grows past its dinode
-      }
     } else {
       allocator.reserve(contents.allocateNeeds(in, offset, length), tx);
+      if (zero && first) {
+        contents.zeroKeepingBlocks(in, offset, length);
+      }
       long mapped = contents.allocateSome(in, offset, length, tx);
       if (mapped < end) {
         if (!keepSize) {

@@ -180,12 +180,21 @@ class ModelExerciserTest {
       }
       case 8 -> {
         Node f = pick(r, files);
-        long offset = r.nextInt(30_000);
-        long length = 1 + r.nextInt(20_000);
-        fs.fallocate(f.ino, Vfs.FALLOC_PUNCH_HOLE | Vfs.FALLOC_KEEP_SIZE, offset, length, ROOT);
-        if (offset < f.data.length) {
-          Arrays.fill(f.data, (int) offset, (int) Math.min(f.data.length, offset + length),
-              (byte) 0);
+        int offset = r.nextInt(30_000);
+        int length = 1 + r.nextInt(20_000);
+        int end = offset + length;
+        boolean keepSize = r.nextBoolean();
+        int mode = switch (r.nextInt(3)) {
+          case 0 -> Vfs.FALLOC_PUNCH_HOLE | Vfs.FALLOC_KEEP_SIZE;
+          case 1 -> Vfs.FALLOC_ZERO_RANGE | (keepSize ? Vfs.FALLOC_KEEP_SIZE : 0);
+          default -> keepSize ? Vfs.FALLOC_KEEP_SIZE : 0; // unwritten blocks, read as zeros
+        };
+        fs.fallocate(f.ino, mode, offset, length, ROOT);
+        if ((mode & (Vfs.FALLOC_PUNCH_HOLE | Vfs.FALLOC_ZERO_RANGE)) != 0 && offset < f.data.length) {
+          Arrays.fill(f.data, offset, Math.min(f.data.length, end), (byte) 0);
+        }
+        if ((mode & Vfs.FALLOC_KEEP_SIZE) == 0 && end > f.data.length) {
+          f.data = Arrays.copyOf(f.data, end);
         }
       }
       default -> rename(r, d, name);

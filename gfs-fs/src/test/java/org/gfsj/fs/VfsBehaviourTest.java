@@ -469,6 +469,50 @@ class VfsBehaviourTest {
     fails(Errno.EINVAL, () -> fs.fallocate(f, Vfs.FALLOC_PUNCH_HOLE, 0, 4096, ROOT));
   }
 
+  @Test
+  void fallocatedBlocksReadAsZerosWhateverTheyHeldAndTakeWritesAnywhere() throws Exception {
+    byte[] old = new byte[1 << 20];
+    Arrays.fill(old, (byte) 7);
+    long gone = file(root, "gone", "", ROOT);
+    fs.write(gone, Vfs.NO_HANDLE, 0, ByteBuffer.wrap(old), ROOT);
+    fs.unlink(root, "gone", ROOT);
+    long f = file(root, "fresh", "", ROOT);
+    long free = fs.statfs().freeBlocks();
+    fs.fallocate(f, 0, 0, 1 << 20, ROOT);
+    assertEquals(free - 256, fs.statfs().freeBlocks(), "the blocks the old file left, most likely");
+    assertArrayEquals(new byte[1 << 20], contents(f), "allocated blocks show nothing they held");
+    byte[] mid = "in the middle".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    fs.write(f, Vfs.NO_HANDLE, 5000, ByteBuffer.wrap(mid), ROOT);
+    fs.write(f, Vfs.NO_HANDLE, 3 * 4096, ByteBuffer.wrap(new byte[] {1, 2, 3}), ROOT);
+    remount();
+    byte[] want = new byte[1 << 20];
+    System.arraycopy(mid, 0, want, 5000, mid.length);
+    want[3 * 4096] = 1;
+    want[3 * 4096 + 1] = 2;
+    want[3 * 4096 + 2] = 3;
+    assertArrayEquals(want, contents(f), "written bytes, zeros around them in their blocks");
+    assertEquals(free - 256, fs.statfs().freeBlocks(), "writes into allocated blocks take no more");
+  }
+
+  @Test
+  void zeroRangeKeepsTheBlocksAndPreallocatesItsHoles() throws Exception {
+    byte[] ones = new byte[8 * 4096];
+    Arrays.fill(ones, (byte) 1);
+    long f = file(root, "z", "", ROOT);
+    fs.write(f, Vfs.NO_HANDLE, 0, ByteBuffer.wrap(ones), ROOT);
+    fs.fallocate(f, Vfs.FALLOC_PUNCH_HOLE | Vfs.FALLOC_KEEP_SIZE, 6 * 4096, 2 * 4096, ROOT);
+    long free = fs.statfs().freeBlocks();
+    fs.fallocate(f, Vfs.FALLOC_ZERO_RANGE, 100, 9 * 4096, ROOT);
+    assertEquals(100 + 9 * 4096, fs.getattr(f).size(), "ZERO_RANGE without KEEP_SIZE grows");
+    assertEquals(free - 2 - 2, fs.statfs().freeBlocks(),
+        "the punched hole and the growth get blocks; none of the written ones is freed");
+    remount();
+    byte[] got = contents(f);
+    for (int i = 0; i < got.length; i++) {
+      assertEquals(i < 100 ? 1 : 0, got[i], "byte " + i);
+    }
+  }
+
   /**
    * posix_fallocate(3) on a descriptor is allowed by how it was opened, as write(2) is: a file
    * created with mode 0 takes it through its O_RDWR handle (pjdfstest posix_fallocate/00).
