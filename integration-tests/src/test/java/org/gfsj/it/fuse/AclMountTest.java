@@ -3,15 +3,12 @@ package org.gfsj.it.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * POSIX ACLs on a real mount, set and read with setfacl and getfacl (Debian's acl package) and
@@ -22,22 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AclMountTest {
   private static final int GROUP = 4711;
 
-  @TempDir Path tmp;
-  private MountedImage fs;
+  @RegisterExtension final MountedImage fs = new MountedImage();
   private Path mnt;
 
   @BeforeEach
-  void mount() throws Exception {
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    fs = MountedImage.make(tmp);
+  void paths() {
     mnt = fs.mnt();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (fs != null) {
-      fs.close();
-    }
   }
 
   private static Commands.Result sh(String script) throws Exception {

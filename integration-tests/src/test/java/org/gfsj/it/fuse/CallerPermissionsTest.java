@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Mounted by root, GFSJ serves every user and checks each caller's own uid and groups, as a
@@ -18,23 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CallerPermissionsTest {
   private static final int GROUP = 4711;
 
-  @TempDir Path tmp;
-  private MountedImage fs;
+  @RegisterExtension final MountedImage fs = new MountedImage();
   private Path mnt;
 
   @BeforeEach
-  void mount() throws Exception {
-    // other users must reach the mount point through the test's directory
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    fs = MountedImage.make(tmp);
+  void paths() {
     mnt = fs.mnt();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (fs != null) {
-      fs.close();
-    }
   }
 
   @Test

@@ -24,9 +24,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,22 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FuseMountTest {
   @TempDir Path tmp;
-  private MountedImage fs;
+  @RegisterExtension final MountedImage fs = new MountedImage();
   private Path image;
   private Path mnt;
 
   @BeforeEach
-  void mount() throws Exception {
-    fs = MountedImage.make(tmp);
+  void paths() {
     image = fs.image();
     mnt = fs.mnt();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (fs != null) {
-      fs.close();
-    }
   }
 
   private void remount() throws Exception {

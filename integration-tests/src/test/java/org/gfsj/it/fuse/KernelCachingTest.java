@@ -14,10 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the kernel caches for a nolock mount (names, attributes, written pages) stays true: every
@@ -27,21 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the data reached the disk and not only the page cache. renameat2's flags reach the filesystem.
  */
 class KernelCachingTest {
-  @TempDir Path tmp;
-  private MountedImage image;
+  @RegisterExtension final MountedImage image = new MountedImage();
   private Path mnt;
 
   @BeforeEach
-  void mount() throws Exception {
-    image = MountedImage.make(tmp);
+  void paths() {
     mnt = image.mnt();
-  }
-
-  @AfterEach
-  void unmount() throws Exception {
-    if (image != null) {
-      image.close();
-    }
   }
 
   private void remount() throws Exception {
@@ -65,7 +55,6 @@ class KernelCachingTest {
 
   @Test
   void aWriteByAnotherUserDropsSetuidAndStatSeesItAtOnce() throws Exception {
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(mnt, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path f = Files.writeString(mnt.resolve("tool"), "#!/bin/sh\n");
     Commands.run("chmod", "6777", f.toString()).expect(0, "chmod 6777");

@@ -1,17 +1,15 @@
 package org.gfsj.it.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A directory of 20,000 entries on a real mount, listed with ls and find (the kernel resumes
@@ -21,23 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 class LargeDirectoryFuseTest {
   private static final int ENTRIES = 20_000;
 
-  @TempDir Path tmp;
-  private MountedImage fs;
+  @RegisterExtension final MountedImage fs = new MountedImage();
   private Path image;
   private Path mnt;
 
   @BeforeEach
-  void mount() throws Exception {
-    fs = MountedImage.make(tmp);
+  void paths() {
     image = fs.image();
     mnt = fs.mnt();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (fs != null) {
-      fs.close();
-    }
   }
 
   private static String name(int i) {

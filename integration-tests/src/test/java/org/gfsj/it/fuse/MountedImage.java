@@ -1,31 +1,57 @@
 package org.gfsj.it.fuse;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A freshly made 1 GiB GFSJ image mounted with mount.gfsj in a test's directory: the set-up most
- * mount tests share, with unmount and mount again in between, and everything undone by close.
+ * A freshly made 1 GiB GFSJ image mounted with mount.gfsj for each test: the set-up most mount
+ * tests share, registered with {@code @RegisterExtension final MountedImage fs = new
+ * MountedImage();}. The image and mount point live in a directory other users can pass through
+ * (the tests that act as nobody need that), and everything is unmounted, stopped and deleted
+ * after each test, also when it fails.
  */
-final class MountedImage implements AutoCloseable {
+final class MountedImage implements BeforeEachCallback, AfterEachCallback {
   private final GfsjMounts mounts = new GfsjMounts();
-  private final Path image;
-  private final Path mnt;
+  private Path dir;
+  private Path image;
+  private Path mnt;
   private ProcessHandle server;
 
-  private MountedImage(Path image, Path mnt) {
-    this.image = image;
-    this.mnt = mnt;
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    GfsjMounts.requireFuse();
+    dir = Files.createTempDirectory("gfsj-it-");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    image = Commands.sparseImage(dir.resolve("image"), 1L << 30);
+    Commands.mkfs(image);
+    mnt = Files.createDirectory(dir.resolve("mnt"));
+    mount();
   }
 
-  /** mkfs.gfsj on {@code dir}/image, mounted on {@code dir}/mnt with {@code options}. */
-  static MountedImage make(Path dir, String... options) throws Exception {
-    GfsjMounts.requireFuse();
-    Path image = Commands.sparseImage(dir.resolve("image"), 1L << 30);
-    Commands.mkfs(image);
-    MountedImage m = new MountedImage(image, Files.createDirectory(dir.resolve("mnt")));
-    m.mount(options);
-    return m;
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    try {
+      mounts.close();
+    } finally {
+      if (dir != null) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   Path image() {
@@ -43,10 +69,5 @@ final class MountedImage implements AutoCloseable {
 
   void mount(String... options) throws Exception {
     server = mounts.mount(image, mnt, options);
-  }
-
-  @Override
-  public void close() throws Exception {
-    mounts.close();
   }
 }

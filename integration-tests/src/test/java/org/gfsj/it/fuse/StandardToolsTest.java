@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gfsj.fs.fuse.MountTable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,22 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandardToolsTest {
   @TempDir Path tmp;
-  private MountedImage fs;
+  @RegisterExtension final MountedImage fs = new MountedImage();
   private Path image;
   private Path mnt;
 
   @BeforeEach
-  void mount() throws Exception {
-    fs = MountedImage.make(tmp);
+  void paths() {
     image = fs.image();
     mnt = fs.mnt();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (fs != null) {
-      fs.close();
-    }
   }
 
   /** Runs a shell command line in the mount; its result, whatever the exit status. */
