@@ -65,7 +65,7 @@ final class Allocator {
    * may sit in the running transaction too, and a commit then would log half an operation.
    */
   void reserve(long blocks, FsTransaction tx) throws IOException {
-    if (allocatable() >= blocks) {
+    if (allocatableAtLeast(blocks)) {
       return;
     }
     if (tx.isEmpty()) {
@@ -77,6 +77,19 @@ final class Allocator {
       throw new FsException(Errno.ENOSPC, "no space left: " + blocks + " blocks needed, "
           + allocatable() + " free; delete files or grow the filesystem (gfs-tool grow)");
     }
+  }
+
+  /** Whether {@code blocks} can be allocated now; looks at groups only until they add up. */
+  private boolean allocatableAtLeast(long blocks) throws IOException {
+    long n = 0;
+    for (ResourceGroup g : groups) {
+      g.load();
+      n += g.allocatable();
+      if (n >= blocks) {
+        return true;
+      }
+    }
+    return n >= blocks;
   }
 
   long allocatable() throws IOException {

@@ -152,8 +152,9 @@ final class BufferCache implements WriteBackRequester {
 
   /** Hands {@code b}'s current contents to a transaction: the image to log. */
   synchronized ByteBuffer snapshotForLog(Buffer b) {
-    ByteBuffer copy = ByteBuffer.allocate(blockSize);
-    copy.put(b.data.duplicate().clear()).flip();
+    // a copy of the array is not zeroed first, as a new buffer is
+    ByteBuffer copy = ByteBuffer.wrap(java.util.Arrays.copyOfRange(b.data.array(),
+        b.data.arrayOffset(), b.data.arrayOffset() + blockSize));
     b.logged = copy;
     b.dirty = false;
     return copy;

@@ -13,6 +13,7 @@ import org.gfsj.fs.format.DirectoryRecords;
 import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.NameHash;
+import org.gfsj.fs.format.RecordSearch;
 import org.gfsj.fs.vfs.Errno;
 import org.gfsj.fs.vfs.FsException;
 
@@ -45,6 +46,15 @@ final class Directory {
   private final BufferCache cache;
   private boolean stuffedChecked;
   private HashedDirectory hashed;
+  /**
+   * The newest search, which later calls for the same name reuse while no entry changed ({@code
+   * version}): the kernel's negative LOOKUP and then the create's own lookup, {@link
+   * #blocksToAdd} and {@link #add}, or an unlink's lookup and {@link #remove}, walk the name's
+   * leaf once between them. It keeps leaf addresses, not buffers, so it stays right across
+   * operations: a leaf dropped from the cache is read again, unchanged.
+   */
+  private Search last;
+  private int version;
 
   Directory(Inode dir, BufferCache cache) {
     this.dir = dir;
@@ -100,13 +110,53 @@ final class Directory {
     return area;
   }
 
-  Entry lookup(String name) throws IOException {
-    if (isHashed()) {
-      return hashed().lookup(name);
+  /**
+   * A walk of the directory for {@code name}: the leaf holding it ({@code foundIn}, 0 for the
+   * stuffed area, -1 if none), else the first leaf with room for it ({@code roomIn}, -1 if none)
+   * and the record there ({@code roomAt}).
+   */
+  record Search(String name, int version, RecordSearch walk, long foundIn, long roomIn,
+      int roomAt) {
+    /** Whether the name can go into {@code roomIn} with its own hash, without growth. */
+    boolean fitsAsIs() {
+      return foundIn < 0 && roomIn >= 0 && !walk.hashStored();
     }
-    ByteBuffer area = stuffed();
-    int at = DirectoryRecords.find(area, name.getBytes(StandardCharsets.UTF_8));
-    return at < 0 ? null : entry(area, at);
+  }
+
+  private Search search(String name) throws IOException {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    RecordSearch walk = new RecordSearch(bytes, NameHash.of(bytes));
+    Search s;
+    if (isHashed()) {
+      s = hashed().search(name, walk, version);
+    } else if (walk.walk(stuffed())) {
+      s = new Search(name, version, walk, 0, -1, -1);
+    } else {
+      s = new Search(name, version, walk, -1, walk.room() >= 0 ? 0 : -1, walk.room());
+    }
+    last = s;
+    return s;
+  }
+
+  /** The last search if it was for {@code name} and nothing changed since, else a new one. */
+  private Search current(String name) throws IOException {
+    Search s = last;
+    return s != null && s.version == version && s.name.equals(name) ? s : search(name);
+  }
+
+  /** Every change of the entries makes the kept search stale. */
+  private void changing() {
+    version++;
+    last = null;
+  }
+
+  Entry lookup(String name) throws IOException {
+    Search s = current(name);
+    if (s.foundIn < 0) {
+      return null;
+    }
+    ByteBuffer area = s.foundIn == 0 ? stuffed() : hashed().area(s.foundIn);
+    return entry(area, s.walk.found());
   }
 
   /** Entries, "." and ".." included. */
@@ -119,6 +169,9 @@ final class Directory {
    * 0 while there is room, more when the directory converts or a leaf splits.
    */
   long blocksToAdd(String name) throws IOException {
+    if (current(name).fitsAsIs()) {
+      return 0;
+    }
     if (isHashed()) {
       return hashed().blocksToAdd(name);
     }
@@ -140,6 +193,18 @@ final class Directory {
   /** Adds {@code name}; the caller checked it is not there and reserved {@link #blocksToAdd}. */
   void add(String name, long ino, FileType type, FsTransaction tx, Allocator allocator)
       throws IOException {
+    Search s = current(name);
+    changing();
+    if (s.fitsAsIs()) {
+      RecordSearch w = s.walk;
+      if (s.roomIn == 0) {
+        DirectoryRecords.insert(stuffed(), s.roomAt, ino, w.hash(), w.name(), type);
+        dir.entries++;
+      } else {
+        hashed().insert(s.roomIn, s.roomAt, ino, w.hash(), w.name(), type, tx);
+      }
+      return;
+    }
     if (isHashed()) {
       hashed().add(name, ino, type, tx, allocator);
       return;
@@ -157,27 +222,37 @@ final class Directory {
     dir.entries++;
   }
 
+  /** The search for {@code name}, which the caller found. */
+  private Search existing(String name) throws IOException {
+    Search s = current(name);
+    if (s.foundIn < 0) {
+      throw new IllegalStateException("directory " + dir.ino() + " has no '" + name
+          + "', which the caller found");
+    }
+    return s;
+  }
+
   /** Removes {@code name}, which the caller found. */
   void remove(String name, FsTransaction tx) throws IOException {
-    if (isHashed()) {
-      hashed().remove(name, tx);
-      return;
+    Search s = existing(name);
+    changing();
+    if (s.foundIn == 0) {
+      DirectoryRecords.remove(stuffed(), s.walk.found(), s.walk.before());
+      dir.entries--;
+    } else {
+      hashed().remove(s.foundIn, s.walk.found(), s.walk.before(), tx);
     }
-    ByteBuffer area = stuffed();
-    DirectoryRecords.remove(area, DirectoryRecords.find(area,
-        name.getBytes(StandardCharsets.UTF_8)));
-    dir.entries--;
   }
 
   /** Points existing entry {@code name} at another inode, in place: rename's atomic replace. */
   void replace(String name, long ino, FileType type, FsTransaction tx) throws IOException {
-    if (isHashed()) {
-      hashed().replace(name, ino, type, tx);
-      return;
+    Search s = existing(name);
+    changing();
+    if (s.foundIn == 0) {
+      DirectoryRecords.retarget(stuffed(), s.walk.found(), ino, type);
+    } else {
+      hashed().retarget(s.foundIn, s.walk.found(), ino, type, tx);
     }
-    ByteBuffer area = stuffed();
-    DirectoryRecords.retarget(area, DirectoryRecords.find(area,
-        name.getBytes(StandardCharsets.UTF_8)), ino, type);
   }
 
   /** Up to {@code max} entries at positions from {@code cookie} on, in position order. */
@@ -200,6 +275,7 @@ final class Directory {
 
   /** Frees a hashed directory's leaves (its table goes with its block map): it is going. */
   void freeLeaves(FsTransaction tx, Allocator allocator) throws IOException {
+    changing();
     if (dir.isDirectory() && isHashed()) {
       hashed().freeLeaves(tx, allocator);
     }

@@ -23,8 +23,9 @@ final class Glocks implements LockModule.Callbacks {
   }
 
   Glock get(LockName.Type type, long number) {
-    return glocks.computeIfAbsent(new LockName(type, number),
-        n -> new Glock(n, module, operations));
+    LockName name = new LockName(type, number);
+    Glock g = glocks.get(name);
+    return g != null ? g : glocks.computeIfAbsent(name, n -> new Glock(n, module, operations));
   }
 
   @Override

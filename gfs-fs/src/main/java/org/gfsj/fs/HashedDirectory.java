@@ -14,6 +14,7 @@ import org.gfsj.fs.format.DirectoryRecords;
 import org.gfsj.fs.format.FileType;
 import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.NameHash;
+import org.gfsj.fs.format.RecordSearch;
 
 /**
  * A directory past its dinode: GFS2's extendible hashing (dir.c).
@@ -82,13 +83,44 @@ final class HashedDirectory {
   private record Found(Leaf leaf, int at) {}
 
   private Found find(byte[] name) throws IOException {
-    for (Leaf l : chain(NameHash.of(name))) {
-      int at = DirectoryRecords.find(l.area, name);
-      if (at >= 0) {
-        return new Found(l, at);
+    RecordSearch walk = new RecordSearch(name, NameHash.of(name));
+    for (Leaf l : chain(walk.hash())) {
+      if (walk.walk(l.area)) {
+        return new Found(l, walk.found());
       }
     }
     return null;
+  }
+
+  /** Walks {@code name}'s chain once: where the name is, or the first leaf with room for it. */
+  Directory.Search search(String name, RecordSearch walk, int version) throws IOException {
+    long roomIn = -1;
+    int roomAt = -1;
+    for (Leaf l : chain(walk.hash())) {
+      if (walk.walk(l.area)) {
+        return new Directory.Search(name, version, walk, l.address, -1, -1);
+      }
+      if (roomIn < 0 && walk.room() >= 0) {
+        roomIn = l.address;
+        roomAt = walk.room();
+      }
+    }
+    return new Directory.Search(name, version, walk, -1, roomIn, roomAt);
+  }
+
+  /** The records of leaf {@code address}, which a search found. */
+  ByteBuffer area(long address) throws IOException {
+    return Leaf.read(dir, cache, address).area;
+  }
+
+  /** Puts a new entry into record {@code at} of leaf {@code address}, which has room for it. */
+  void insert(long address, int at, long ino, int value, byte[] name, FileType type,
+      FsTransaction tx) throws IOException {
+    Leaf l = Leaf.read(dir, cache, address);
+    DirectoryRecords.insert(l.area, at, ino, value, name, type);
+    l.entries(l.entries() + 1);
+    tx.change(l.buffer);
+    dir.entries++;
   }
 
   Directory.Entry lookup(String name) throws IOException {
@@ -143,24 +175,23 @@ final class HashedDirectory {
     int span = 1 << (d - ld);
     int start = HashTableBlock.index(hash, d) & ~(span - 1);
     int half = span >> 1;
-    Leaf upper = newLeaf(ld + 1, leaf.address, tx, allocator);
-    List<DirectoryEntry> stay = new ArrayList<>();
-    List<DirectoryEntry> move = new ArrayList<>();
+    int live = 0;
     for (int at = DirectoryRecords.nextLive(leaf.area, 0); at >= 0;
         at = DirectoryRecords.nextLive(leaf.area, DirectoryRecords.after(leaf.area, at))) {
-      DirectoryEntry e = DirectoryRecords.entry(leaf.area, at);
-      int i = HashTableBlock.index(e.hash(), d);
+      int i = HashTableBlock.index(DirectoryRecords.hash(leaf.area, at), d);
       if (i < start || i >= start + span) {
-        throw new CorruptMetadataException(leaf.address, "directory entry '" + e.name()
-            + "' of directory " + dir.ino() + " is in the wrong leaf for its hash");
+        throw new CorruptMetadataException(leaf.address, "directory entry '"
+            + DirectoryRecords.name(leaf.area, at) + "' of directory " + dir.ino()
+            + " is in the wrong leaf for its hash");
       }
-      (i >= start + half ? move : stay).add(e);
+      live++;
     }
-    DirectoryRecords.writeCompact(leaf.area, stay);
-    leaf.entries(stay.size());
+    Leaf upper = newLeaf(ld + 1, leaf.address, tx, allocator);
+    int moved = DirectoryRecords.split(leaf.area, upper.area,
+        value -> HashTableBlock.index(value, d) >= start + half);
+    leaf.entries(live - moved);
     leaf.depth(ld + 1);
-    DirectoryRecords.writeCompact(upper.area, move);
-    upper.entries(move.size());
+    upper.entries(moved);
     tx.change(leaf.buffer);
     table.set(start + half, start + span, upper.address, tx);
   }
@@ -190,14 +221,17 @@ final class HashedDirectory {
         return 0;
       }
     }
-    List<DirectoryEntry> entries = new ArrayList<>();
     ByteBuffer area = chain.get(0).area;
+    int n = 0;
+    int[] hashes = new int[area.capacity() / DirectoryEntry.HEADER];
+    int[] lengths = new int[hashes.length];
     for (int at = DirectoryRecords.nextLive(area, 0); at >= 0;
         at = DirectoryRecords.nextLive(area, DirectoryRecords.after(area, at))) {
-      entries.add(DirectoryRecords.entry(area, at));
+      hashes[n] = DirectoryRecords.hash(area, at);
+      lengths[n++] = DirectoryRecords.used(area, at);
     }
-    return splitCost(entries, hash, need, chain.get(0).depth(), table.depth(), dir.height > 0,
-        cache.blockSize());
+    return splitCost(hashes, lengths, n, hash, need, chain.get(0).depth(), table.depth(),
+        dir.height > 0, cache.blockSize());
   }
 
   /**
@@ -207,10 +241,21 @@ final class HashedDirectory {
    */
   static long splitCost(List<DirectoryEntry> entries, int hash, int need, int ld, int d,
       boolean tableInBlocks, int blockSize) {
+    int[] hashes = new int[entries.size()];
+    int[] lengths = new int[entries.size()];
+    for (int i = 0; i < hashes.length; i++) {
+      hashes[i] = entries.get(i).hash();
+      lengths[i] = entries.get(i).recordLength();
+    }
+    return splitCost(hashes, lengths, hashes.length, hash, need, ld, d, tableInBlocks, blockSize);
+  }
+
+  /** {@link #splitCost} of the first {@code n} entries' stored values and record lengths. */
+  private static long splitCost(int[] hashes, int[] lengths, int n, int hash, int need, int ld,
+      int d, boolean tableInBlocks, int blockSize) {
     int area = DirectoryLeaf.areaSize(blockSize);
     int depth = ld;
     long leaves = 0;
-    List<DirectoryEntry> set = entries;
     while (true) {
       leaves++;
       if (depth == HashTableBlock.MAX_DEPTH) {
@@ -218,8 +263,13 @@ final class HashedDirectory {
       }
       depth++;
       int bit = depth;
-      set = set.stream().filter(e -> (e.hash() ^ hash) >>> (32 - bit) == 0).toList();
-      if (set.stream().mapToInt(DirectoryEntry::recordLength).sum() + need <= area) {
+      int bytes = need;
+      for (int i = 0; i < n; i++) {
+        if ((hashes[i] ^ hash) >>> (32 - bit) == 0) {
+          bytes += lengths[i];
+        }
+      }
+      if (bytes <= area) {
         break;
       }
     }
@@ -231,27 +281,21 @@ final class HashedDirectory {
     return leaves + tableBlocks + 2;
   }
 
-  void remove(String name, FsTransaction tx) throws IOException {
-    Found f = found(name);
-    DirectoryRecords.remove(f.leaf.area, f.at);
-    f.leaf.entries(f.leaf.entries() - 1);
-    tx.change(f.leaf.buffer);
+  /** Removes the entry at {@code at} of leaf {@code address}; {@code before} is the record before it. */
+  void remove(long address, int at, int before, FsTransaction tx) throws IOException {
+    Leaf l = Leaf.read(dir, cache, address);
+    DirectoryRecords.remove(l.area, at, before);
+    l.entries(l.entries() - 1);
+    tx.change(l.buffer);
     dir.entries--;
   }
 
-  void replace(String name, long ino, FileType type, FsTransaction tx) throws IOException {
-    Found f = found(name);
-    DirectoryRecords.retarget(f.leaf.area, f.at, ino, type);
-    tx.change(f.leaf.buffer);
-  }
-
-  private Found found(String name) throws IOException {
-    Found f = find(name.getBytes(StandardCharsets.UTF_8));
-    if (f == null) {
-      throw new IllegalStateException("directory " + dir.ino() + " has no '" + name
-          + "', which the caller found");
-    }
-    return f;
+  /** Points the entry at {@code at} of leaf {@code address} at another inode. */
+  void retarget(long address, int at, long ino, FileType type, FsTransaction tx)
+      throws IOException {
+    Leaf l = Leaf.read(dir, cache, address);
+    DirectoryRecords.retarget(l.area, at, ino, type);
+    tx.change(l.buffer);
   }
 
   /**

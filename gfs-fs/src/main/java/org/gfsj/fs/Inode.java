@@ -78,7 +78,7 @@ final class Inode {
   /** Reads dinode {@code ino} through the cache, under {@code glock}. */
   static Inode load(long ino, Glock glock, BufferCache cache) throws IOException {
     BufferCache.Buffer b = cache.read(ino, glock, Dinode::decode);
-    Dinode d = Dinode.decode(b.data, ino);
+    Dinode d = Dinode.decodeCached(b.data, ino);
     Inode in = new Inode(d, glock);
     if (d.height() == 0) {
       in.stuffed = new byte[Dinode.dataAreaSize(cache.blockSize())];
@@ -155,7 +155,7 @@ final class Inode {
     Dinode d = new Dinode(ino, mode, uid, gid, nlink, size, blocks, atime, mtime, ctime, flags,
         generation, major, minor, height, extents, entries, xattrBlock, goal);
     BufferCache.Buffer b = cache.read(ino, glock, Dinode::decode);
-    d.encode(b.data, area);
+    d.update(b.data, area);
     tx.change(b);
   }
 

@@ -58,7 +58,7 @@ final class ResourceGroup {
       return;
     }
     BufferCache.Buffer hb = cache.read(index.address(), glock, ResourceGroupHeader::decode);
-    ResourceGroupHeader h = ResourceGroupHeader.decode(hb.data, index.address());
+    ResourceGroupHeader h = ResourceGroupHeader.decodeCached(hb.data, index.address());
     if (!index.matches(h)) {
       throw new CorruptMetadataException(index.address(), "resource group header does not match"
           + " its resource-group index record");
@@ -208,7 +208,7 @@ final class ResourceGroup {
     header = new ResourceGroupHeader(index.address(), index.dataStart(), index.length(),
         index.bitmapBlocks(), index.dataBlocks(), free, dinodes, nextGeneration);
     BufferCache.Buffer hb = cache.read(index.address(), glock, ResourceGroupHeader::decode);
-    header.encode(hb.data);
+    header.updateCounts(hb.data);
     tx.change(hb);
   }
 }

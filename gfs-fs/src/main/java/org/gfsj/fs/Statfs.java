@@ -35,6 +35,8 @@ final class Statfs {
   private final Glocks glocks;
   private final long master;
   private final long local;
+  /** The glock of {@code local}, which every allocation and free writes: not looked up each time. */
+  private final Glock localGlock;
   /** Every slot's file, this mount's included, in slot order. */
   private final List<Long> slots;
   private StatfsChange masterTotals;
@@ -47,6 +49,7 @@ final class Statfs {
     this.glocks = glocks;
     this.master = master;
     this.local = local;
+    this.localGlock = glock(glocks, local);
     this.slots = slots;
   }
 
@@ -98,7 +101,8 @@ final class Statfs {
   }
 
   private void write(FsTransaction tx, long file, StatfsChange record) throws IOException {
-    BufferCache.Buffer b = cache.read(file, glock(glocks, file), Statfs::checkFile);
+    Glock g = file == local ? localGlock : glock(glocks, file);
+    BufferCache.Buffer b = cache.read(file, g, Statfs::checkFile);
     record.encode(b.data, Dinode.DATA_OFFSET);
     tx.change(b);
   }

@@ -3,6 +3,7 @@ package org.gfsj.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -123,6 +124,50 @@ class HashedDirectoryTest {
               FsException.class, () -> fs.lookup(dir, name, ROOT)).errno());
         }
       }
+    }
+  }
+
+  /**
+   * A directory keeps its newest search for the calls that follow it (a negative lookup, then
+   * the create's own); every change of the entries must make it stale, or an insert would land
+   * on a record another name took in between, in a stuffed directory and a hashed one alike.
+   */
+  @Test
+  void aSearchKeptFromALookupIsNotReusedAfterTheDirectoryChanged() throws Exception {
+    for (int filler : new int[] {0, 600}) {
+      try (GfsMount fs = mount()) {
+        long dir = fs.mkdir(fs.root(), "d" + filler, 0755, ROOT).ino();
+        for (int i = 0; i < filler; i++) {
+          fs.mknod(dir, "filler-" + i, 0100644, 0, ROOT);
+        }
+        assertEquals(filler > 0, isHashed(fs, dir));
+        for (int i = 0; i < 200; i++) {
+          String x = "x-" + i;
+          String y = "y-" + i;
+          String z = "z-" + i;
+          assertThrows(FsException.class, () -> fs.lookup(dir, x, ROOT));
+          fs.mknod(dir, y, 0100644, 0, ROOT);
+          fs.mknod(dir, x, 0100644, 0, ROOT);
+          assertEquals(FileType.REGULAR, fs.lookup(dir, x, ROOT).type(), "added since");
+          assertThrows(FsException.class, () -> fs.lookup(dir, z, ROOT));
+          fs.unlink(dir, y, ROOT);
+          assertThrows(FsException.class, () -> fs.lookup(dir, y, ROOT), "removed since");
+          fs.mknod(dir, z, 0100644, 0, ROOT);
+          fs.rename(dir, z, dir, y, 0, ROOT);
+          fs.rename(dir, y, dir, z, 0, ROOT);
+        }
+        Set<String> expected = new HashSet<>(List.of(".", ".."));
+        for (int i = 0; i < filler; i++) {
+          expected.add("filler-" + i);
+        }
+        for (int i = 0; i < 200; i++) {
+          expected.add("x-" + i);
+          expected.add("z-" + i);
+          assertEquals(FileType.REGULAR, fs.lookup(dir, "x-" + i, ROOT).type());
+        }
+        assertEquals(expected, new HashSet<>(listAll(fs, dir, 100)));
+      }
+      fsckIsClean();
     }
   }
 

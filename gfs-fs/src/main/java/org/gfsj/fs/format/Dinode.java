@@ -58,6 +58,7 @@ public record Dinode(
    */
   public static final int FLAG_HASHED = 2;
   public static final int DATA_OFFSET = 192;
+  private static final int RESERVED = 136;
   /** The heights this version of the format defines. */
   public static final int MAX_HEIGHT = 2;
 
@@ -84,23 +85,64 @@ public record Dinode(
    * data area; the rest of the area is zero.
    */
   public void encode(ByteBuffer block, ByteBuffer data) {
-    if (data.remaining() > dataAreaSize(block.capacity())) {
+    MetadataHeader.start(block, MetadataType.DINODE, address);
+    update(block, data);
+    MetadataHeader.seal(block);
+  }
+
+  /**
+   * Writes the dinode over the dinode block it was read from or encoded into before, as {@link
+   * #encode} does but without zeroing the whole block first or sealing it: a mount changes a
+   * dinode many times between two commits, and the commit seals every block it logs.
+   */
+  public void update(ByteBuffer block, ByteBuffer data) {
+    int area = dataAreaSize(block.capacity());
+    if (data.remaining() > area) {
       throw new IllegalArgumentException(data.remaining() + " bytes do not fit in the data area of"
           + " a " + block.capacity() + "-byte dinode");
     }
-    MetadataHeader.start(block, MetadataType.DINODE, address);
+    MetadataHeader.identify(block, MetadataType.DINODE, address);
     block.putInt(24, mode).putInt(28, uid).putInt(32, gid).putInt(36, nlink).putLong(40, size)
         .putLong(48, blocks).putLong(56, atime.seconds()).putLong(64, mtime.seconds())
         .putLong(72, ctime.seconds()).putInt(80, atime.nanos()).putInt(84, mtime.nanos())
         .putInt(88, ctime.nanos()).putInt(92, flags).putLong(96, generation).putInt(104, major)
         .putInt(108, minor).putShort(112, (short) height).putShort(114, (short) extents)
         .putInt(116, entries).putLong(120, xattrBlock).putLong(128, goal);
+    for (int i = RESERVED; i < DATA_OFFSET; i += 8) {
+      block.putLong(i, 0);
+    }
     block.put(DATA_OFFSET, data, data.position(), data.remaining());
-    MetadataHeader.seal(block);
+    int end = DATA_OFFSET + data.remaining();
+    if (end < block.capacity()) {
+      zero(block, end, block.capacity());
+    }
+  }
+
+  private static void zero(ByteBuffer block, int from, int to) {
+    if (block.hasArray()) {
+      java.util.Arrays.fill(block.array(), block.arrayOffset() + from, block.arrayOffset() + to,
+          (byte) 0);
+    } else {
+      block.put(from, new byte[to - from]);
+    }
   }
 
   public static Dinode decode(ByteBuffer block, long address) throws CorruptMetadataException {
     MetadataHeader.check(block, MetadataType.DINODE, address);
+    return fields(block, address);
+  }
+
+  /**
+   * {@link #decode} of a cached block, which the cache checked when it read it: everything but
+   * the CRC, which is stale until the transaction that changed the block seals it.
+   */
+  public static Dinode decodeCached(ByteBuffer block, long address)
+      throws CorruptMetadataException {
+    MetadataHeader.checkIdentity(block, MetadataType.DINODE, address);
+    return fields(block, address);
+  }
+
+  private static Dinode fields(ByteBuffer block, long address) throws CorruptMetadataException {
     Dinode d;
     try {
       d = new Dinode(address, block.getInt(24), block.getInt(28), block.getInt(32),

@@ -3,6 +3,7 @@ package org.gfsj.fs.format;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * A chain of directory records covering an area from its first byte to its last: a stuffed
@@ -47,6 +48,10 @@ public final class DirectoryRecords {
     return FileType.ofDirentType(area.get(at + TYPE));
   }
 
+  public static int nameLength(ByteBuffer area, int at) {
+    return Byte.toUnsignedInt(area.get(at + NAME_LENGTH));
+  }
+
   public static byte[] nameBytes(ByteBuffer area, int at) {
     byte[] b = new byte[Byte.toUnsignedInt(area.get(at + NAME_LENGTH))];
     area.get(at + DirectoryEntry.HEADER, b);
@@ -89,7 +94,7 @@ public final class DirectoryRecords {
     return -1;
   }
 
-  private static boolean nameIs(ByteBuffer area, int at, byte[] name) {
+  static boolean nameIs(ByteBuffer area, int at, byte[] name) {
     for (int i = 0; i < name.length; i++) {
       if (area.get(at + DirectoryEntry.HEADER + i) != name[i]) {
         return false;
@@ -155,15 +160,23 @@ public final class DirectoryRecords {
 
   /** Removes the entry at {@code at}: its space joins the record before, or it becomes free. */
   public static void remove(ByteBuffer area, int at) {
+    int prev = at == 0 ? -1 : 0;
+    while (prev >= 0 && after(area, prev) != at) {
+      prev = after(area, prev);
+    }
+    remove(area, at, prev);
+  }
+
+  /** {@link #remove(ByteBuffer, int)} when the record before, {@code before}, is known (-1: none). */
+  public static void remove(ByteBuffer area, int at, int before) {
     if (at == 0) {
       area.putLong(INO, 0).putInt(HASH, 0).put(NAME_LENGTH, (byte) 0).put(TYPE, (byte) 0);
       return;
     }
-    int prev = 0;
-    while (after(area, prev) != at) {
-      prev = after(area, prev);
+    if (before < 0 || after(area, before) != at) {
+      throw new IllegalArgumentException("record " + before + " is not the one before " + at);
     }
-    area.putShort(prev + LENGTH, (short) (length(area, prev) + length(area, at)));
+    area.putShort(before + LENGTH, (short) (length(area, before) + length(area, at)));
   }
 
   /** Points the entry at {@code at} at another inode. */
@@ -195,6 +208,51 @@ public final class DirectoryRecords {
       int len = i == entries.size() - 1 ? area.capacity() - at : e.recordLength();
       write(area, at, e.inode(), e.hash(), len, name, e.type());
       at += len;
+    }
+  }
+
+  /**
+   * Moves the entries whose stored value {@code moves} accepts from {@code area} to {@code other}
+   * and leaves both as {@link #writeCompact} of their entries leaves them, copying records
+   * without decoding their names (a leaf split). Returns how many moved.
+   */
+  public static int split(ByteBuffer area, ByteBuffer other, IntPredicate moves) {
+    byte[] old = new byte[area.capacity()];
+    area.get(0, old);
+    ByteBuffer src = ByteBuffer.wrap(old);
+    zero(area);
+    zero(other);
+    int[] ends = {0, 0};
+    int[] lasts = {-1, -1};
+    int moved = 0;
+    for (int at = nextLive(src, 0); at >= 0; at = nextLive(src, after(src, at))) {
+      int side = moves.test(hash(src, at)) ? 1 : 0;
+      ByteBuffer to = side == 1 ? other : area;
+      int pos = ends[side];
+      int used = used(src, at);
+      to.put(pos, src, at, DirectoryEntry.HEADER + nameLength(src, at));
+      to.putShort(pos + LENGTH, (short) used);
+      lasts[side] = pos;
+      ends[side] = pos + used;
+      moved += side;
+    }
+    close(area, lasts[0]);
+    close(other, lasts[1]);
+    return moved;
+  }
+
+  private static void zero(ByteBuffer area) {
+    for (int i = 0; i < area.capacity(); i += 8) {
+      area.putLong(i, 0);
+    }
+  }
+
+  /** Makes the record at {@code last} reach the end of the area, or the area one free record. */
+  private static void close(ByteBuffer area, int last) {
+    if (last < 0) {
+      clear(area);
+    } else {
+      area.putShort(last + LENGTH, (short) (area.capacity() - last));
     }
   }
 

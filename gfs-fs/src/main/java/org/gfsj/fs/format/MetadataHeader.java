@@ -40,6 +40,15 @@ public final class MetadataHeader {
     block.putInt(0, MAGIC).putInt(TYPE, type.code()).putLong(ADDRESS, address);
   }
 
+  /**
+   * Writes the header fields over a block without zeroing the rest: for a block rewritten in
+   * place, whose other bytes the caller writes; CRC still to come ({@link #seal}).
+   */
+  public static void identify(ByteBuffer block, MetadataType type, long address) {
+    block.putInt(0, MAGIC).putInt(TYPE, type.code()).putLong(ADDRESS, address).putInt(CRC, 0)
+        .putInt(CRC + 4, 0);
+  }
+
   /** Stores the CRC32C of the block: the last step of every encoder. */
   public static void seal(ByteBuffer block) {
     block.putInt(CRC, checksum(block));
@@ -47,6 +56,21 @@ public final class MetadataHeader {
 
   /** Throws unless the block holds intact metadata of type {@code expected} at {@code address}. */
   public static void check(ByteBuffer block, MetadataType expected, long address)
+      throws CorruptMetadataException {
+    checkIdentity(block, expected, address);
+    int crc = block.getInt(CRC);
+    int computed = checksum(block);
+    if (crc != computed) {
+      throw new CorruptMetadataException(address, expected.label() + " has a bad CRC32C (stored 0x"
+          + Integer.toHexString(crc) + ", computed 0x" + Integer.toHexString(computed) + ")");
+    }
+  }
+
+  /**
+   * {@link #check} without the CRC: for a block the cache checked when it came from the device
+   * and that operations may have changed since (the transaction seals it when it commits).
+   */
+  public static void checkIdentity(ByteBuffer block, MetadataType expected, long address)
       throws CorruptMetadataException {
     int magic = block.getInt(0);
     if (magic != MAGIC) {
@@ -62,12 +86,6 @@ public final class MetadataHeader {
     if (stored != address) {
       throw new CorruptMetadataException(address, expected.label() + " carries the address "
           + stored + " (written to the wrong place?)");
-    }
-    int crc = block.getInt(CRC);
-    int computed = checksum(block);
-    if (crc != computed) {
-      throw new CorruptMetadataException(address, expected.label() + " has a bad CRC32C (stored 0x"
-          + Integer.toHexString(crc) + ", computed 0x" + Integer.toHexString(computed) + ")");
     }
   }
 

@@ -31,9 +31,29 @@ public record ResourceGroupHeader(
     MetadataHeader.seal(block);
   }
 
+  /**
+   * Writes the counts over the header block this header was read from or encoded into: the
+   * rest never changes. Not sealed: the transaction that logs the block seals it.
+   */
+  public void updateCounts(ByteBuffer block) {
+    block.putInt(44, free).putInt(48, dinodes).putLong(56, nextGeneration);
+  }
+
   public static ResourceGroupHeader decode(ByteBuffer block, long address)
       throws CorruptMetadataException {
     MetadataHeader.check(block, MetadataType.RESOURCE_GROUP, address);
+    return fields(block, address);
+  }
+
+  /** {@link #decode} of a cached block, whose CRC is stale until its transaction seals it. */
+  public static ResourceGroupHeader decodeCached(ByteBuffer block, long address)
+      throws CorruptMetadataException {
+    MetadataHeader.checkIdentity(block, MetadataType.RESOURCE_GROUP, address);
+    return fields(block, address);
+  }
+
+  private static ResourceGroupHeader fields(ByteBuffer block, long address)
+      throws CorruptMetadataException {
     ResourceGroupHeader h = new ResourceGroupHeader(address, block.getLong(24), block.getInt(32),
         block.getInt(36), block.getInt(40), block.getInt(44), block.getInt(48), block.getLong(56));
     if (h.dataStart != address + 1 + h.bitmapBlocks || h.bitmapBlocks < 1 || h.dataBlocks < 1
