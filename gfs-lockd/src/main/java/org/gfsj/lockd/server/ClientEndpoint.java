@@ -75,7 +75,7 @@ public final class ClientEndpoint implements Closeable {
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
       throws InterruptedException {
     this.replica = replica;
-    this.batcher = new Batcher(replica::newClient);
+    this.batcher = new Batcher(replica);
     replica.stateMachine().setOutput(this::deliver);
     this.listener = new ServerBootstrap()
         .group(group)
