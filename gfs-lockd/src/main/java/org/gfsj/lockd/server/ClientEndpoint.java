@@ -15,7 +15,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +33,7 @@ import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.proto.Request;
 import org.gfsj.lockd.proto.ResourceId;
 import org.gfsj.lockd.proto.ServerFrame;
+import org.gfsj.lockd.proto.Status;
 import org.gfsj.lockd.state.LogApplier;
 import org.gfsj.lockd.wire.AuthenticationException;
 import org.gfsj.lockd.wire.ClusterSecret;
@@ -75,7 +78,7 @@ public final class ClientEndpoint implements Closeable {
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
       throws InterruptedException {
     this.replica = replica;
-    this.batcher = new Batcher(replica::newClient);
+    this.batcher = new Batcher(replica);
     replica.stateMachine().setOutput(this::deliver);
     this.listener = new ServerBootstrap()
         .group(group)
@@ -169,22 +172,40 @@ public final class ClientEndpoint implements Closeable {
     return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
-  /** Sends applied frames to the clients connected here; the others' are someone else's. */
+  /**
+   * Sends applied frames to the clients connected here; the others' are someone else's. Each
+   * connection's frames go to its event loop as one task with one flush, and the batcher learns
+   * how many clients can go on now ({@link Batcher#expect}).
+   */
   private void deliver(List<ServerFrame> frames) {
-    Set<Channel> touched = new HashSet<>();
+    Map<Channel, List<ServerFrame>> byChannel = new LinkedHashMap<>();
+    Set<Long> unblocked = new HashSet<>();
     for (ServerFrame f : frames) {
       long client = f.hasReply() ? f.getReply().getClientId() : f.getEvent().getClientId();
       Channel ch = clients.get(client);
-      if (ch != null) {
-        if (f.hasEvent() && f.getEvent().hasBlocking()) {
-          awaited.computeIfAbsent(client, c -> ConcurrentHashMap.newKeySet())
-              .add(f.getEvent().getBlocking().getResource());
-        }
-        ch.write(f, ch.voidPromise());
-        touched.add(ch);
+      if (ch == null) {
+        continue;
       }
+      if (f.hasEvent() && f.getEvent().hasBlocking()) {
+        awaited.computeIfAbsent(client, c -> ConcurrentHashMap.newKeySet())
+            .add(f.getEvent().getBlocking().getResource());
+      }
+      // A queued request leaves its client waiting for a grant; anything else lets it go on.
+      if (f.hasReply() ? f.getReply().getStatus() != Status.QUEUED
+          : f.getEvent().hasGranted()) {
+        unblocked.add(client);
+      }
+      byChannel.computeIfAbsent(ch, c -> new ArrayList<>()).add(f);
     }
-    touched.forEach(Channel::flush);
+    if (!unblocked.isEmpty()) {
+      batcher.expect(unblocked.size());
+    }
+    byChannel.forEach((ch, out) -> ch.eventLoop().execute(() -> {
+      for (ServerFrame f : out) {
+        ch.write(f, ch.voidPromise());
+      }
+      ch.flush();
+    }));
   }
 
   private PeerStatus status() {

@@ -49,10 +49,13 @@ final class BenchProcesses implements AutoCloseable {
       List<InetSocketAddress> clients = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         String id = "n" + (i + 1);
-        spawn(id, lockd, List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-            .toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.addAll(peerJvmOptions(id));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
             LockdServer.class.getName(), "--id", id, "--peers", peers, "--dir",
             dir.resolve(id).toString()));
+        spawn(id, lockd, command);
         clients.add(InetSocketAddress.createUnresolved("127.0.0.1", raft[i] + 1));
       }
       try {
@@ -73,6 +76,18 @@ final class BenchProcesses implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Extra JVM options for the peers from {@code GFSJ_LOCKD_PEER_OPTS} (space-separated), e.g. a
+   * profiler agent; {@code {id}} in them becomes the peer's id, so each writes its own file.
+   */
+  private static List<String> peerJvmOptions(String id) {
+    String options = System.getenv("GFSJ_LOCKD_PEER_OPTS");
+    if (options == null || options.isBlank()) {
+      return List.of();
+    }
+    return Stream.of(options.trim().split("\\s+")).map(o -> o.replace("{id}", id)).toList();
   }
 
   private boolean lockdLogsSay(String text) throws IOException {

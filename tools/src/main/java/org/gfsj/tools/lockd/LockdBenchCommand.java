@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -69,8 +70,8 @@ public final class LockdBenchCommand implements Callable<Integer> {
         measure(runner, most, true, warmupSeconds - ownSeconds);
       }
       System.out.println("| system | locks | clients | pairs/s | lock p50 ms | lock p99 ms "
-          + "| pair p50 ms | pair p99 ms | server CPU µs/pair |");
-      System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+          + "| pair p50 ms | pair p99 ms | server CPU µs/pair | requests/entry |");
+      System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (boolean shared : new boolean[] {false, true}) {
         for (int clients : clientCounts) {
           for (PairRunner runner : runners) {
@@ -99,6 +100,7 @@ public final class LockdBenchCommand implements Callable<Integer> {
     runner.open(clients);
     try {
       Duration cpuBefore = runner.serverCpu();
+      OptionalLong entriesBefore = runner.logEntries();
       AtomicLong completed = new AtomicLong();
       long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
       long end = warmEnd + TimeUnit.SECONDS.toNanos(measuredSeconds);
@@ -116,6 +118,12 @@ public final class LockdBenchCommand implements Callable<Integer> {
         throw new IllegalStateException(runner.name() + " failed: " + failure.get(),
             failure.get());
       }
+      OptionalLong entriesAfter = runner.logEntries();
+      // Two requests per pair (lock, unlock); leases and other background entries count too.
+      String perEntry = entriesBefore.isPresent() && entriesAfter.isPresent()
+          ? String.format("%.1f", 2.0 * completed.get()
+              / Math.max(1, entriesAfter.getAsLong() - entriesBefore.getAsLong()))
+          : "-";
       double cpuMicrosPerPair = runner.serverCpu().minus(cpuBefore).toNanos() / 1e3
           / Math.max(1, completed.get());
       long[] lock;
@@ -124,10 +132,10 @@ public final class LockdBenchCommand implements Callable<Integer> {
         lock = samples.stream().mapToLong(s -> s[0]).sorted().toArray();
         pair = samples.stream().mapToLong(s -> s[1]).sorted().toArray();
       }
-      return String.format("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f |",
+      return String.format("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %s |",
           runner.name(), shared ? "one shared" : "own", clients,
           pair.length / (double) measuredSeconds, ms(lock, 0.50), ms(lock, 0.99),
-          ms(pair, 0.50), ms(pair, 0.99), cpuMicrosPerPair);
+          ms(pair, 0.50), ms(pair, 0.99), cpuMicrosPerPair, perEntry);
     } finally {
       runner.close();
     }

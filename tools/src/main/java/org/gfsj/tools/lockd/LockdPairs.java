@@ -1,12 +1,15 @@
 package org.gfsj.tools.lockd;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.client.LockdClient;
 import org.gfsj.lockd.client.LockdClientConfig;
 import org.gfsj.lockd.client.LockdListener;
@@ -28,6 +31,22 @@ final class LockdPairs implements PairRunner {
   @Override
   public Duration serverCpu() {
     return serverCpu.get();
+  }
+
+  /** The highest applied index any peer reports (the leader's, give or take an entry). */
+  @Override
+  public OptionalLong logEntries() {
+    long most = -1;
+    try (LockdAdmin admin = new LockdAdmin(2_000, null)) {
+      for (InetSocketAddress peer : peers) {
+        try {
+          most = Math.max(most, admin.status(peer).getAppliedIndex());
+        } catch (IOException e) {
+          // A peer that does not answer cannot be the only one that applied anything.
+        }
+      }
+    }
+    return most < 0 ? OptionalLong.empty() : OptionalLong.of(most);
   }
 
   @Override

@@ -13,6 +13,14 @@ interface PairRunner extends AutoCloseable {
    */
   java.time.Duration serverCpu();
 
+  /**
+   * How many entries the service's replicated log holds so far, if it tells: beside the pairs,
+   * how many requests share an entry.
+   */
+  default java.util.OptionalLong logEntries() {
+    return java.util.OptionalLong.empty();
+  }
+
   /** Opens {@code clients} independent sessions (nodes), numbered from 0. */
   void open(int clients) throws Exception;
 
