@@ -29,6 +29,17 @@ final class FileContents {
   private static final byte[] ZEROS = new byte[8192];
   /** Blocks the end of a free changes besides the runs: dinode, xattr block, their group. */
   private static final int STAGE_MARGIN = 4;
+  /**
+   * A write into unwritten blocks marks written the whole aligned run of this many bytes around
+   * it, zero-filling the rest, as ext4 zeroes out around small conversions: random writes into a
+   * fallocated file would otherwise split its extents at every write, and the map, rewritten
+   * whole at every save, would grow past what two levels hold (EFBIG).
+   */
+  static final int CONVERT_BYTES = 1 << 20;
+  /** Zeros for unwritten blocks a conversion fills: direct and page-aligned for the bulk lane. */
+  private static final ByteBuffer ZERO_RUN =
+      ByteBuffer.allocateDirect(CONVERT_BYTES + 4096).alignedSlice(4096).limit(CONVERT_BYTES)
+          .asReadOnlyBuffer();
 
   private final BlockDevice device;
   private final int bs;
@@ -142,13 +153,32 @@ final class FileContents {
         tx.wroteIntoNewBlocks();
       }
       if (unwritten) {
-        // the commit that marks them written follows the data, as for new blocks
-        in.map.setFlags(block, (at + n - 1) / bs + 1, 0);
+        convert(in, e, block, (at + n - 1) / bs + 1);
       }
       at += n;
     }
     in.size = Math.max(in.size, end);
     return count;
+  }
+
+  /**
+   * Marks written the blocks {@code first} to {@code end} - 1 of unwritten extent {@code e}, just
+   * written, and the rest of the aligned {@link #CONVERT_BYTES} around them inside {@code e}, which
+   * get zeros. The commit that marks them follows the data, as for new blocks.
+   */
+  private void convert(Inode in, Extent e, long first, long end) throws IOException {
+    long chunk = Math.max(1, CONVERT_BYTES / bs);
+    long from = Math.max(e.logical(), first / chunk * chunk);
+    long to = Math.min(e.logical() + e.length(), (end + chunk - 1) / chunk * chunk);
+    zeroFill(e.physical() + (from - e.logical()), first - from);
+    zeroFill(e.physical() + (end - e.logical()), to - end);
+    in.map.setFlags(from, to, 0);
+  }
+
+  private void zeroFill(long physical, long blocks) throws IOException {
+    if (blocks > 0) {
+      device.write(physical, ZERO_RUN.slice(0, (int) (blocks * bs)));
+    }
   }
 
   /**
