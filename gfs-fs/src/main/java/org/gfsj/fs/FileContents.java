@@ -70,7 +70,7 @@ final class FileContents {
       long block = at / bs;
       int inBlock = (int) (at % bs);
       Extent e = in.map.find(block);
-      if (e == null || (e.flags() & Extent.UNWRITTEN) != 0) {
+      if (e == null || e.unwritten()) {
         long next = e == null ? in.map.nextMapped(block) : e.logical() + e.length();
         long stop = next < 0 ? end : Math.min(end, Math.max(next * bs, at + 1));
         putZeros(dst, (int) (stop - at));
@@ -133,7 +133,7 @@ final class FileContents {
       if (e != null) {
         physical = e.physical() + (block - e.logical());
         runBlocks = Math.min(e.logical() + e.length() - block, lastBlock - block + 1);
-        unwritten = (e.flags() & Extent.UNWRITTEN) != 0;
+        unwritten = e.unwritten();
         fresh = unwritten; // reads as zeros: a partial block is merged with zeros, not the disk
       } else {
         long next = in.map.nextMapped(block);
@@ -265,7 +265,7 @@ final class FileContents {
       freeRuns(in, in.map.truncate(keep), tx, false);
       int tail = (int) (size % bs);
       Extent e = tail == 0 ? null : in.map.find(size / bs);
-      if (e != null && (e.flags() & Extent.UNWRITTEN) == 0) {
+      if (e != null && !e.unwritten()) {
         long physical = e.physical() + (size / bs - e.logical());
         ByteBuffer block = ByteBuffer.allocate(bs);
         device.read(physical, block);
@@ -393,7 +393,7 @@ final class FileContents {
       return;
     }
     Extent e = in.map.find(from / bs);
-    if (e == null || (e.flags() & Extent.UNWRITTEN) != 0) {
+    if (e == null || e.unwritten()) {
       return;
     }
     long physical = e.physical() + (from / bs - e.logical());

@@ -17,6 +17,11 @@ public record Extent(long logical, long physical, int length, int flags) {
   public static final int SIZE = 24;
   public static final int UNWRITTEN = 1;
 
+  /** Whether these blocks are allocated but read as zeros. */
+  public boolean unwritten() {
+    return (flags & UNWRITTEN) != 0;
+  }
+
   public void encode(ByteBuffer buf, int offset) {
     buf.putLong(offset, logical).putLong(offset + 8, physical).putInt(offset + 16, length)
         .putInt(offset + 20, flags);

@@ -25,6 +25,11 @@ final class AlignedBuffers {
 
   /** Whether {@code buffer} can go to the kernel as it is. */
   boolean isAligned(ByteBuffer buffer) {
+    return isAligned(buffer, alignment);
+  }
+
+  /** Whether {@code buffer}'s remaining bytes can go to O_DIRECT I/O as they are. */
+  static boolean isAligned(ByteBuffer buffer, int alignment) {
     return buffer.isDirect()
         && buffer.alignmentOffset(buffer.position(), alignment) == 0
         && buffer.remaining() % alignment == 0;

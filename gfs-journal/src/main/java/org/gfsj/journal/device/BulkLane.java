@@ -54,10 +54,7 @@ final class BulkLane {
 
   /** Whether {@code buffer}'s remaining bytes can go through this lane as they are. */
   boolean takes(ByteBuffer buffer) {
-    return buffer.remaining() >= MIN_BYTES
-        && buffer.isDirect()
-        && buffer.alignmentOffset(buffer.position(), alignment) == 0
-        && buffer.remaining() % alignment == 0;
+    return buffer.remaining() >= MIN_BYTES && AlignedBuffers.isAligned(buffer, alignment);
   }
 
   FileChannel channel() {
