@@ -174,6 +174,11 @@ final class BenchProcesses implements AutoCloseable {
     group.add(p);
   }
 
+  /** The JVMs this bench started (the lockd peers), whose JIT compilers warm-up waits for. */
+  List<Long> jvmPids() {
+    return lockd.stream().map(Process::pid).toList();
+  }
+
   /** CPU time (user and system) the lockd peers have used so far. */
   Duration lockdCpu() {
     return cpu(lockd);
