@@ -83,6 +83,11 @@ public final class GfsMount implements Vfs {
    * and CRC-checked) about half of them; an inode costs about 4 KiB, its stuffed data area.
    */
   private static final int CACHED_INODES = 16384;
+  /**
+   * Glocks kept: those of cached inodes and blocks, and idle ones up to this many, whose inodes
+   * the next calls may well touch again without asking the lock manager.
+   */
+  private static final int CACHED_GLOCKS = 4 * CACHED_INODES;
   private static final long DAY_NANOS = TimeUnit.DAYS.toNanos(1);
 
   private final BlockDevice device;
@@ -176,7 +181,7 @@ public final class GfsMount implements Vfs {
     JournalRegion region = reader.journal(jindex.get(slot));
     this.cache = new BufferCache(device, CACHE_BLOCKS, this::withdraw);
     this.transactions = new Transactions(cache, this::withdraw);
-    this.glocks = new Glocks(module, new GlockOperations());
+    this.glocks = new Glocks(module, new GlockOperations(), CACHED_GLOCKS);
     glocks.get(LockName.Type.JOURNAL, slot).hold(LockMode.EX);
     if (options.readOnly()) {
       if (new JournalReplayer(region).needsReplay()) {
@@ -429,6 +434,21 @@ public final class GfsMount implements Vfs {
         }
       }
     }
+    try {
+      // The predicate reads the inode map, which its monitor guards.
+      synchronized (inodes) {
+        glocks.shrink(inodes::containsKey);
+      }
+    } catch (IOException e) {
+      // The lock manager refused an unlock: its state and ours no longer agree.
+      log.error("giving idle glocks back failed: {}", e.getMessage(), e);
+      withdraw(e);
+    }
+  }
+
+  /** How many glocks the mount keeps now (bounded by {@link #CACHED_GLOCKS} and what is in use). */
+  int glockCount() {
+    return glocks.size();
   }
 
   private void checkAlive() throws FsException {

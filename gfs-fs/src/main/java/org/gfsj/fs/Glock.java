@@ -18,8 +18,9 @@ import org.gfsj.fs.lock.LockName;
  *   <li>Nothing is cached without its glock: {@link BufferCache} reads a block only under the glock
  *       that covers it and records the block here.
  *   <li>A glock is kept after its last local holder is done: the next operation on the same inode
- *       or resource group needs no round trip to the lock manager. It is given up only when the
- *       lock manager says another node wants it (a blocking callback).
+ *       or resource group needs no round trip to the lock manager. It is given up when the lock
+ *       manager says another node wants it (a blocking callback), or, idle and covering nothing
+ *       cached, when the mount holds too many ({@link Glocks#shrink}).
  *   <li>Demote (EX to anything lower): commit the journal and write the covered blocks back in
  *       place, so that the next holder reads them from the disk; to UN, also drop the cached
  *       blocks, which another node may change next. Only then convert.
@@ -138,6 +139,21 @@ final class Glock {
   /** The blocks cached under this glock, as of now. */
   synchronized Set<Long> coveredBlocks() {
     return Set.copyOf(blocks);
+  }
+
+  /**
+   * Gives the lock back if nothing uses it: no local holder, no demote pending and no cached block
+   * under it. Nothing it covers is cached then, so there is nothing to write back first. Returns
+   * whether it was given back; the caller forgets it.
+   */
+  synchronized boolean releaseIfIdle() throws IOException {
+    if (holders > 0 || demoteWanted != null || !blocks.isEmpty()) {
+      return false;
+    }
+    if (mode != LockMode.UN) {
+      convert(LockMode.UN);
+    }
+    return true;
   }
 
   /** Unmount: drops the lock without caring for the cache, which the unmount wrote back. */

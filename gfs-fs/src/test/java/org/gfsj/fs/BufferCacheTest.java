@@ -27,7 +27,7 @@ class BufferCacheTest {
 
     @Override
     public void invalidate(Glock g) {}
-  }).get(LockName.Type.INODE, BLOCK);
+  }, 16).get(LockName.Type.INODE, BLOCK);
 
   /**
    * A commit's completion that arrives after a newer commit's (completions out of log order) must

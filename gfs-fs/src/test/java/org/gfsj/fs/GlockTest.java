@@ -1,6 +1,8 @@
 package org.gfsj.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,7 @@ class GlockTest {
     }
   }
 
+  private static final int MOST = 8;
   private final RecordingModule module = new RecordingModule();
   private final Glocks glocks = new Glocks(module, new Glock.Operations() {
     @Override
@@ -50,7 +53,7 @@ class GlockTest {
     public void invalidate(Glock g) {
       module.log.add("invalidate " + g.name());
     }
-  });
+  }, MOST);
 
   @Test
   void keptAfterUseAndDemotedOnlyWhenAnotherNodeAsks() throws Exception {
@@ -81,5 +84,58 @@ class GlockTest {
     g.hold(LockMode.SH);
     g.release();
     assertEquals(3, module.log.size());
+  }
+
+  @Test
+  void idleInodeGlocksAreGivenBackAboveTheBoundAndUsedOnesKept() throws Exception {
+    Glock held = glocks.get(LockName.Type.INODE, 1);
+    held.hold(LockMode.EX);
+    Glock covering = glocks.get(LockName.Type.INODE, 2);
+    covering.hold(LockMode.EX);
+    covering.release();
+    covering.cover(1234);
+    Glock cachedInode = glocks.get(LockName.Type.INODE, 3);
+    cachedInode.hold(LockMode.EX);
+    cachedInode.release();
+    Glock group = glocks.get(LockName.Type.RESOURCE_GROUP, 4);
+    group.hold(LockMode.EX);
+    group.release();
+    for (long ino = 10; ino < 30; ino++) {
+      Glock g = glocks.get(LockName.Type.INODE, ino);
+      g.hold(LockMode.EX);
+      g.release();
+    }
+    module.log.clear();
+
+    glocks.shrink(ino -> ino == 3);
+
+    assertTrue(glocks.size() <= MOST / 4 * 3, glocks.size() + " glocks left");
+    assertSame(held, glocks.get(LockName.Type.INODE, 1), "held");
+    assertSame(covering, glocks.get(LockName.Type.INODE, 2), "covers a cached block");
+    assertSame(cachedInode, glocks.get(LockName.Type.INODE, 3), "its inode is cached");
+    assertSame(group, glocks.get(LockName.Type.RESOURCE_GROUP, 4), "not an inode's");
+    assertTrue(module.log.stream().allMatch(l -> l.startsWith("request inode:") && l.endsWith(" UN")),
+        "only unlocks, no write-back: " + module.log);
+    assertEquals(24 - glocks.size(), module.log.size(), "one unlock per glock given back");
+    Glock again = glocks.get(LockName.Type.INODE, 10);
+    again.hold(LockMode.EX);
+    assertEquals(LockMode.EX, again.mode(), "a glock given back is asked for again when used");
+  }
+
+  @Test
+  void aBlockingCallbackForAGlockGivenBackIsIgnored() throws Exception {
+    for (long ino = 10; ino < 30; ino++) {
+      Glock g = glocks.get(LockName.Type.INODE, ino);
+      g.hold(LockMode.EX);
+      g.release();
+    }
+    module.log.clear();
+    glocks.shrink(ino -> false);
+    String unlock = module.log.get(0);
+    long givenBack = Long.parseLong(unlock.substring("request inode:".length(),
+        unlock.length() - " UN".length()));
+    module.log.clear();
+    module.callbacks.blocking(new LockName(LockName.Type.INODE, givenBack), LockMode.EX);
+    assertEquals(List.of(), module.log, "nothing held, nothing to demote");
   }
 }
