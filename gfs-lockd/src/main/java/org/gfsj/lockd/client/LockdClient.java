@@ -138,6 +138,8 @@ public final class LockdClient implements AutoCloseable {
   private long unreachableUntilNanos;
   private boolean connecting;
   private int nextPeer;
+  /** The peer just left because it was silent: the next connection goes elsewhere. */
+  private InetSocketAddress leftSilent;
   /** Seq of the resync that must be answered before frames from this peer count; 0 if none. */
   private long awaitingResync;
   private boolean registered;
@@ -433,7 +435,18 @@ public final class LockdClient implements AutoCloseable {
       return;
     }
     List<InetSocketAddress> peers = config.peers();
-    connect(peers.get(nextPeer++ % peers.size()), false);
+    InetSocketAddress next = peers.get(nextPeer++ % peers.size());
+    // The turn may come round to the peer just left (the cursor does not move when following
+    // the leader): trying it again would cost another request timeout of the lease.
+    if (leftSilent != null && peers.size() > 1 && samePeer(next, leftSilent)) {
+      next = peers.get(nextPeer++ % peers.size());
+    }
+    leftSilent = null;
+    connect(next, false);
+  }
+
+  private static boolean samePeer(InetSocketAddress a, InetSocketAddress b) {
+    return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
   }
 
   /** Moves to the leader a follower named, unless a move is in progress or too recent. */
@@ -539,6 +552,7 @@ public final class LockdClient implements AutoCloseable {
         LOG.info("node {}: lockd peer {} silent for {} ms on a request; trying the next peer",
             config.nodeName(), channel.remoteAddress(), config.requestTimeoutMillis());
         Channel old = channel;
+        leftSilent = peer;
         disconnected(old);
         old.close();
         connectNext();
