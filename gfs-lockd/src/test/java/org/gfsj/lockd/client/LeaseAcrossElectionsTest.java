@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.core.ResourceName;
@@ -32,6 +33,8 @@ class LeaseAcrossElectionsTest {
   private static final long RENEW_EVERY = 300;
   private static final long MARGIN = 2_000;
   private static final long REQUEST_TIMEOUT = 1_000;
+  private static final int MANY = 32;
+  private static final int PAUSES = 3;
 
   @TempDir Path dir;
   private PeerProcesses peers;
@@ -144,5 +147,70 @@ class LeaseAcrossElectionsTest {
     ExecutionException e = assertThrows(ExecutionException.class,
         () -> client.lock(new ResourceName(4, 3), LockMode.PR, false).get(5, TimeUnit.SECONDS));
     assertEquals(LockdException.Outcome.FENCED, ((LockdException) e.getCause()).outcome());
+  }
+
+  /**
+   * The bench's clients under the bench's settings, while the leader's JVM stops for about a
+   * second, several times (as under GC or a host stall): leadership moves, every client follows
+   * and keeps its lease, and none fences itself. Not deterministic: before the fixes it failed
+   * in 2 of 4 runs here (a new leader's lane stuck on the old one, clients reconnecting to the
+   * peer they had just left, renewals counted from their first sending).
+   */
+  @Test
+  void manyClientsKeepTheirLeasesWhileTheLeaderPausesRepeatedly() throws Exception {
+    peers = new PeerProcesses(dir, Path.of("target", "peer-logs",
+        "leader-pauses-" + System.currentTimeMillis()), 3, List.of());
+    peers.startAll();
+    awaitLeader();
+    AtomicReference<String> fenced = new AtomicReference<>();
+    List<CompletableFuture<LockdClient>> connecting = new ArrayList<>();
+    for (int i = 0; i < MANY; i++) {
+      connecting.add(LockdClient.connect(LockdClientConfig.defaults(peers.clientAddresses(),
+          "busy-" + i), recordingFence(fenced)));
+    }
+    for (CompletableFuture<LockdClient> c : connecting) {
+      clients.add(c.get(60, TimeUnit.SECONDS));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int i = 0; i < MANY; i++) {
+      LockdClient c = clients.get(i);
+      ResourceName own = new ResourceName(5, i);
+      Thread t = new Thread(() -> {
+        try {
+          while (!stop.get()) {
+            c.lock(own, LockMode.EX, false).get(60, TimeUnit.SECONDS);
+            c.unlock(own, null).get(60, TimeUnit.SECONDS);
+          }
+        } catch (Exception e) {
+          failure.compareAndSet(null, e);
+        }
+      }, "busy-" + i);
+      workers.add(t);
+      t.start();
+    }
+    try {
+      for (int round = 0; round < PAUSES && fenced.get() == null; round++) {
+        String leader = awaitLeader();
+        peers.pause(leader);
+        try {
+          // The pause itself, not a wait for a condition: a long stop-the-world pause.
+          Thread.sleep(1_100);
+        } finally {
+          peers.resume(leader);
+        }
+        // The next leader takes over and leads for a couple of seconds before its own pause:
+        // long enough for every client to find it and renew, were nothing lost on the way.
+        Thread.sleep(3_000);
+      }
+    } finally {
+      stop.set(true);
+      for (Thread t : workers) {
+        t.join(TimeUnit.SECONDS.toMillis(90));
+      }
+    }
+    assertNull(fenced.get(), "a client fenced itself while a quorum was reachable");
+    assertNull(failure.get(), "a client's lock or unlock failed: " + failure.get());
   }
 }
