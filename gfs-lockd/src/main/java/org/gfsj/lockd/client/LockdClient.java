@@ -79,6 +79,23 @@ import org.slf4j.LoggerFactory;
  * moves to a leader are at most one per
  * {@link #FOLLOW_EVERY_MILLIS}, so peers with stale, disagreeing views cannot bounce it.
  *
+ * <h2>Lease</h2>
+ * lockd's lease of this node runs from the moment lockd applies a renewal (or the registration),
+ * which is after the client sent it; the client counts from the first time it sent the renewal
+ * whose reply it got, and fences itself {@code selfFenceMarginMillis} before that count runs out.
+ * Two rules keep that count close to lockd's when requests wait out elections:
+ * <ul>
+ *   <li>The lease is counted from a renewal only. A registration that waited for a leader for
+ *       seconds has no lease left by the client's count, although lockd's started when it was
+ *       applied; so {@link #connect} renews at once and completes when that renewal is answered.
+ *       Until then the caller has no client, hence no locks, and nothing to fence.</li>
+ *   <li>A renewal is sent every {@code renewEveryMillis} whether or not the previous one was
+ *       answered; an unanswered one is dropped (its late reply is ignored, lockd may apply it or
+ *       not, renewing twice is harmless). Otherwise a renewal that waited out an election was the
+ *       only one in flight, and its answer, counted from its first sending, left almost no
+ *       lease.</li>
+ * </ul>
+ *
  * <h2>Local state</h2>
  * {@code locks} has one entry per resource this node holds or asked for: the granted mode, and
  * the mode a pending lock or conversion waits for with its future. A lock the node already holds
@@ -122,13 +139,20 @@ public final class LockdClient implements AutoCloseable {
   private long unreachableUntilNanos;
   private boolean connecting;
   private int nextPeer;
+  /** The peer just left because it was silent: the next connection goes elsewhere. */
+  private InetSocketAddress leftSilent;
   /** Seq of the resync that must be answered before frames from this peer count; 0 if none. */
   private long awaitingResync;
   private boolean registered;
+  /** Completes {@link #connect} once the first renewal after registration is answered. */
+  private CompletableFuture<Void> joining;
+  /** A renewal was answered: {@link #leaseValidUntilNanos} counts, and the node may fence. */
+  private boolean leased;
   private int slot = -1;
   private long leaseValidUntilNanos;
   private long lastRenewSentNanos;
-  private boolean renewPending;
+  /** Seq of the renewal in flight, or 0. */
+  private long renewSeq;
   /** Leave was sent: renewals stop, and a refused renewal is expected rather than alarming. */
   private boolean leaving;
   private String deadBecause;
@@ -185,7 +209,10 @@ public final class LockdClient implements AutoCloseable {
         });
   }
 
-  /** Registers {@code config.nodeName()} with lockd; completes once it holds a lease. */
+  /**
+   * Registers {@code config.nodeName()} with lockd; completes once it holds a lease, that is
+   * once a renewal sent after the registration was answered.
+   */
   public static CompletableFuture<LockdClient> connect(LockdClientConfig config,
       LockdListener listener) {
     LockdClient client = new LockdClient(config, listener);
@@ -409,7 +436,18 @@ public final class LockdClient implements AutoCloseable {
       return;
     }
     List<InetSocketAddress> peers = config.peers();
-    connect(peers.get(nextPeer++ % peers.size()), false);
+    InetSocketAddress next = peers.get(nextPeer++ % peers.size());
+    // The turn may come round to the peer just left (the cursor does not move when following
+    // the leader): trying it again would cost another request timeout of the lease.
+    if (leftSilent != null && peers.size() > 1 && samePeer(next, leftSilent)) {
+      next = peers.get(nextPeer++ % peers.size());
+    }
+    leftSilent = null;
+    connect(next, false);
+  }
+
+  private static boolean samePeer(InetSocketAddress a, InetSocketAddress b) {
+    return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
   }
 
   /** Moves to the leader a follower named, unless a move is in progress or too recent. */
@@ -499,7 +537,7 @@ public final class LockdClient implements AutoCloseable {
       return;
     }
     long now = System.nanoTime();
-    if (registered && now >= leaseValidUntilNanos
+    if (leased && now >= leaseValidUntilNanos
         - TimeUnit.MILLISECONDS.toNanos(config.selfFenceMarginMillis())) {
       die("lease of node " + config.nodeName() + " not renewed within "
           + (config.leaseMillis() - config.selfFenceMarginMillis()) + " ms; stop all I/O", true);
@@ -515,17 +553,32 @@ public final class LockdClient implements AutoCloseable {
         LOG.info("node {}: lockd peer {} silent for {} ms on a request; trying the next peer",
             config.nodeName(), channel.remoteAddress(), config.requestTimeoutMillis());
         Channel old = channel;
+        leftSilent = peer;
         disconnected(old);
         old.close();
         connectNext();
         return;
       }
     }
-    if (registered && !renewPending && !leaving
+    if (registered && !leaving
         && now - lastRenewSentNanos >= TimeUnit.MILLISECONDS.toNanos(config.renewEveryMillis())) {
-      lastRenewSentNanos = now;
-      renewPending = true;
-      send(Kind.RENEW, request().setRenew(Renew.getDefaultInstance()), null);
+      renew();
+    }
+  }
+
+  /**
+   * Sends a renewal in place of the one in flight, if any (see "Lease" above). The new one
+   * inherits the old one's time on this connection, so that a peer silent on renewals is still
+   * left after {@code requestTimeoutMillis}.
+   */
+  private void renew() {
+    Pending stale = renewSeq == 0 ? null : pending.remove(renewSeq);
+    lastRenewSentNanos = System.nanoTime();
+    renewSeq = nextSeq;
+    send(Kind.RENEW, request().setRenew(Renew.getDefaultInstance()), null);
+    if (stale != null) {
+      Pending fresh = pending.get(renewSeq);
+      fresh.sentNanos = Math.min(fresh.sentNanos, stale.sentNanos);
     }
   }
 
@@ -551,6 +604,10 @@ public final class LockdClient implements AutoCloseable {
       }
     }
     locks.clear();
+    if (joining != null) {
+      joining.completeExceptionally(e);
+      joining = null;
+    }
     if (channel != null) {
       channel.close();
       channel = null;
@@ -603,21 +660,28 @@ public final class LockdClient implements AutoCloseable {
         if (reply.getStatus() == Status.OK) {
           registered = true;
           slot = reply.getSlot();
-          leaseValidUntilNanos = p.firstSentNanos
-              + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis());
-          lastRenewSentNanos = System.nanoTime();
-          complete(p, null);
+          @SuppressWarnings("unchecked")
+          CompletableFuture<Void> registeredFuture = (CompletableFuture<Void>) p.future;
+          joining = registeredFuture;
+          renew();
         } else {
           fail(p, reply);
         }
       }
       case RENEW -> {
-        renewPending = false;
+        // Only the renewal in flight is still pending; a replaced one's reply ended above.
+        renewSeq = 0;
         if (reply.getStatus() == Status.OK) {
           leaseValidUntilNanos = Math.max(leaseValidUntilNanos,
               p.firstSentNanos + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis()));
+          leased = true;
+          if (joining != null) {
+            joining.complete(null);
+            joining = null;
+          }
         } else if (!leaving) {
-          die("lockd refused to renew the lease: " + reply.getError(), true);
+          // Before the first lease the caller has no client yet: connect fails instead.
+          die("lockd refused to renew the lease: " + reply.getError(), leased);
         }
       }
       case LOCK, CONVERT -> {

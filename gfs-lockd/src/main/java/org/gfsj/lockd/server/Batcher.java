@@ -14,6 +14,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.gfsj.lockd.proto.Batch;
 import org.gfsj.lockd.proto.Request;
@@ -67,6 +68,8 @@ final class Batcher implements Closeable {
    */
   static final long MIN_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   static final long MAX_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** How soon an entry refused by a leader not ready yet is offered to it again. */
+  static final long NOT_READY_RETRY_MILLIS = 10;
 
   private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "lockd-batcher");
@@ -155,6 +158,12 @@ final class Batcher implements Closeable {
      * local server refuses (leadership just moved), the Raft client finds the leader. A refused
      * entry sent again can only apply twice if the local server had accepted it after all;
      * the client sessions answer a repeated request from their cache.
+     *
+     * <p>A new leader refuses entries until it has committed one of its own term ("not ready
+     * yet"). Such an entry is offered to it again shortly rather than handed to the Raft client:
+     * that client still believes in the previous leader, and if that one is paused or stale it
+     * waits a whole Raft request timeout (seconds) on it, while this lane, the new leader's,
+     * holds every request of its clients, and they give up on the leader one by one.
      */
     private CompletableFuture<RaftClientReply> committed(Message message) {
       if (!replica.isLeader()) {
@@ -165,12 +174,27 @@ final class Batcher implements Closeable {
             if (error == null && reply.isSuccess()) {
               return CompletableFuture.completedFuture(reply);
             }
+            Throwable refusal = error != null ? error : reply.getException();
+            if (notReadyYet(refusal) && replica.isLeader()) {
+              return CompletableFuture.supplyAsync(() -> committed(message),
+                  CompletableFuture.delayedExecutor(NOT_READY_RETRY_MILLIS,
+                      TimeUnit.MILLISECONDS, sender)).thenCompose(f -> f);
+            }
             LOG.debug("own Raft server refused a batch ({}); sending it through the leader",
-                error != null ? error.toString() : reply.getException());
+                refusal);
             return raft.async().send(message);
           })
           .thenCompose(f -> f);
     }
+  }
+
+  private static boolean notReadyYet(Throwable refusal) {
+    for (Throwable t = refusal; t != null; t = t.getCause()) {
+      if (t instanceof LeaderNotReadyException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The lanes' Raft clients come from {@code replica}; they are closed with this batcher. */

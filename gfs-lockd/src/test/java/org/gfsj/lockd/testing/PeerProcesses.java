@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.gfsj.lockd.client.LockdAdmin;
 import org.gfsj.lockd.proto.PeerStatus;
@@ -33,6 +35,8 @@ public final class PeerProcesses implements AutoCloseable {
   /** Client ports given with --client-port, by peer id; peers not in it use the default. */
   private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
+  /** Peers stopped with SIGSTOP and not yet continued. */
+  private final Set<String> paused = new LinkedHashSet<>();
   private final LockdAdmin admin = new LockdAdmin(2_000, null);
 
   /** Peers keep data under {@code dir}; their logs go to {@code logDir}, kept after the test. */
@@ -198,6 +202,7 @@ public final class PeerProcesses implements AutoCloseable {
 
   /** SIGKILL by PID, and wait until the process is gone. */
   public void kill(String id) {
+    paused.remove(id);
     Process p = running.remove(id);
     if (p != null) {
       ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
@@ -206,6 +211,40 @@ public final class PeerProcesses implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * SIGSTOP by PID: the peer keeps its sockets open (connects still succeed) but answers
+   * nothing, as in a long JVM pause. {@link #resume} or {@link #close} continues it.
+   */
+  public void pause(String id) {
+    signal(id, "STOP");
+    paused.add(id);
+  }
+
+  /** SIGCONT by PID, for a peer stopped with {@link #pause}. */
+  public void resume(String id) {
+    signal(id, "CONT");
+    paused.remove(id);
+  }
+
+  private void signal(String id, String signal) {
+    Process p = running.get(id);
+    if (p == null) {
+      throw new IllegalStateException("lockd peer " + id + " is not running");
+    }
+    try {
+      int exit = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid()))
+          .inheritIO().start().waitFor();
+      if (exit != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + p.pid() + " exited " + exit);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot signal lockd peer " + id, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted signalling lockd peer " + id, e);
     }
   }
 
@@ -244,6 +283,9 @@ public final class PeerProcesses implements AutoCloseable {
 
   @Override
   public void close() {
+    for (String id : new ArrayList<>(paused)) {
+      resume(id);
+    }
     for (String id : new ArrayList<>(running.keySet())) {
       kill(id);
     }

@@ -1,0 +1,216 @@
+package org.gfsj.lockd.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.gfsj.lockd.core.LockMode;
+import org.gfsj.lockd.core.ResourceName;
+import org.gfsj.lockd.testing.Await;
+import org.gfsj.lockd.testing.PeerProcesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Clients keep their leases while lockd peers pause (SIGSTOP, as a long JVM pause) and leadership
+ * moves, as long as a quorum comes back in time: self-fencing is for a node that truly cannot
+ * reach lockd, not for one whose requests waited out an election.
+ */
+class LeaseAcrossElectionsTest {
+  private static final long LEASE = 6_000;
+  private static final long RENEW_EVERY = 300;
+  private static final long MARGIN = 2_000;
+  private static final long REQUEST_TIMEOUT = 1_000;
+  private static final int MANY = 32;
+  private static final int PAUSES = 3;
+
+  @TempDir Path dir;
+  private PeerProcesses peers;
+  private final List<LockdClient> clients = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    // Clients first, so that they leave while the peers answer; each may wait for its leave.
+    clients.parallelStream().forEach(LockdClient::close);
+    if (peers != null) {
+      peers.close();
+    }
+  }
+
+  private LockdClientConfig config(String name) {
+    return new LockdClientConfig(peers.clientAddresses(), name, LEASE, RENEW_EVERY, MARGIN,
+        REQUEST_TIMEOUT);
+  }
+
+  private static LockdListener recordingFence(AtomicReference<String> fenced) {
+    return new LockdListener() {
+      @Override
+      public void selfFenced(String why) {
+        fenced.compareAndSet(null, why);
+      }
+    };
+  }
+
+  private String awaitLeader() {
+    Await.until(Duration.ofSeconds(30), "a leader", () -> peers.leader() != null);
+    return peers.leader();
+  }
+
+  /**
+   * The shape of the bench failure during start-up: a node's registration waits longer than
+   * the lease minus the margin for a leader that can commit, and is then applied. The peers'
+   * lease of the node starts when they apply the registration, so the node has a whole lease
+   * ahead of it; counting from the first time it sent the registration, it fenced itself at
+   * once.
+   */
+  @Test
+  void aNodeWhoseRegistrationWaitedOutAnElectionDoesNotFenceItself() throws Exception {
+    peers = new PeerProcesses(dir, Path.of("target", "peer-logs",
+        "slow-registration-" + System.currentTimeMillis()), 3, List.of());
+    peers.startAll();
+    String leader = awaitLeader();
+    List<String> followers = peers.ids().stream().filter(id -> !id.equals(leader)).toList();
+    AtomicReference<String> fenced = new AtomicReference<>();
+    CompletableFuture<LockdClient> connecting;
+    followers.forEach(peers::pause);
+    try {
+      connecting = LockdClient.connect(config("late-joiner"), recordingFence(fenced));
+      // Not a wait for a condition: the outage itself, longer than the lease minus the margin.
+      Thread.sleep(LEASE - MARGIN + 1_000);
+      assertFalse(connecting.isDone(), "registered without a quorum");
+    } finally {
+      followers.forEach(peers::resume);
+    }
+    LockdClient client = connecting.get(30, TimeUnit.SECONDS);
+    clients.add(client);
+
+    // A whole lease of work: every renewal from here on is answered by a working cluster.
+    ResourceName r = new ResourceName(4, 1);
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE);
+    while (System.nanoTime() < end) {
+      assertEquals(LockMode.EX, client.lock(r, LockMode.EX, false).get(10, TimeUnit.SECONDS)
+          .mode());
+      client.unlock(r, null).get(10, TimeUnit.SECONDS);
+    }
+    assertNull(fenced.get(), "the node fenced itself although lockd answered it");
+  }
+
+  /**
+   * The other side of the same guarantee, with renewals now sent whether or not the previous one
+   * was answered: when no quorum answers at all (every peer paused, connections open and
+   * silent), the node still stops the margin before lockd could count its lease as lapsed.
+   */
+  @Test
+  void aNodeThatReachesNoQuorumStillFencesItselfInTime() throws Exception {
+    peers = new PeerProcesses(dir, Path.of("target", "peer-logs",
+        "no-quorum-" + System.currentTimeMillis()), 3, List.of());
+    peers.startAll();
+    String leader = awaitLeader();
+    CompletableFuture<Long> fencedAt = new CompletableFuture<>();
+    LockdClient client = LockdClient.connect(config("stranded"), new LockdListener() {
+      @Override
+      public void selfFenced(String why) {
+        fencedAt.complete(System.nanoTime());
+      }
+    }).get(30, TimeUnit.SECONDS);
+    clients.add(client);
+    ResourceName r = new ResourceName(4, 2);
+    long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (System.nanoTime() < warm) {
+      client.lock(r, LockMode.EX, false).get(10, TimeUnit.SECONDS);
+      client.unlock(r, null).get(10, TimeUnit.SECONDS);
+    }
+    // Leader first: from here on nothing commits, so every renewal lockd applied (and every
+    // one the node hears of) was sent before this moment.
+    long lost = System.nanoTime();
+    peers.pause(leader);
+    peers.ids().stream().filter(id -> !id.equals(leader)).forEach(peers::pause);
+
+    long fenced = fencedAt.get(LEASE * 2, TimeUnit.MILLISECONDS);
+    long afterLoss = TimeUnit.NANOSECONDS.toMillis(fenced - lost);
+    assertTrue(afterLoss <= LEASE - MARGIN, "fenced " + afterLoss + " ms after the loss");
+    // Not needlessly early either (loose: two busy cores can stall a renewal for a while).
+    assertTrue(afterLoss >= (LEASE - MARGIN) / 2,
+        "fenced too early: " + afterLoss + " ms after the loss");
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> client.lock(new ResourceName(4, 3), LockMode.PR, false).get(5, TimeUnit.SECONDS));
+    assertEquals(LockdException.Outcome.FENCED, ((LockdException) e.getCause()).outcome());
+  }
+
+  /**
+   * The bench's clients under the bench's settings, while the leader's JVM stops for about a
+   * second, several times (as under GC or a host stall): leadership moves, every client follows
+   * and keeps its lease, and none fences itself. Not deterministic: before the fixes it failed
+   * in 2 of 4 runs here (a new leader's lane stuck on the old one, clients reconnecting to the
+   * peer they had just left, renewals counted from their first sending).
+   */
+  @Test
+  void manyClientsKeepTheirLeasesWhileTheLeaderPausesRepeatedly() throws Exception {
+    peers = new PeerProcesses(dir, Path.of("target", "peer-logs",
+        "leader-pauses-" + System.currentTimeMillis()), 3, List.of());
+    peers.startAll();
+    awaitLeader();
+    AtomicReference<String> fenced = new AtomicReference<>();
+    List<CompletableFuture<LockdClient>> connecting = new ArrayList<>();
+    for (int i = 0; i < MANY; i++) {
+      connecting.add(LockdClient.connect(LockdClientConfig.defaults(peers.clientAddresses(),
+          "busy-" + i), recordingFence(fenced)));
+    }
+    for (CompletableFuture<LockdClient> c : connecting) {
+      clients.add(c.get(60, TimeUnit.SECONDS));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int i = 0; i < MANY; i++) {
+      LockdClient c = clients.get(i);
+      ResourceName own = new ResourceName(5, i);
+      Thread t = new Thread(() -> {
+        try {
+          while (!stop.get()) {
+            c.lock(own, LockMode.EX, false).get(60, TimeUnit.SECONDS);
+            c.unlock(own, null).get(60, TimeUnit.SECONDS);
+          }
+        } catch (Exception e) {
+          failure.compareAndSet(null, e);
+        }
+      }, "busy-" + i);
+      workers.add(t);
+      t.start();
+    }
+    try {
+      for (int round = 0; round < PAUSES && fenced.get() == null; round++) {
+        String leader = awaitLeader();
+        peers.pause(leader);
+        try {
+          // The pause itself, not a wait for a condition: a long stop-the-world pause.
+          Thread.sleep(1_100);
+        } finally {
+          peers.resume(leader);
+        }
+        // The next leader takes over and leads for a couple of seconds before its own pause:
+        // long enough for every client to find it and renew, were nothing lost on the way.
+        Thread.sleep(3_000);
+      }
+    } finally {
+      stop.set(true);
+      for (Thread t : workers) {
+        t.join(TimeUnit.SECONDS.toMillis(90));
+      }
+    }
+    assertNull(fenced.get(), "a client fenced itself while a quorum was reachable");
+    assertNull(failure.get(), "a client's lock or unlock failed: " + failure.get());
+  }
+}
