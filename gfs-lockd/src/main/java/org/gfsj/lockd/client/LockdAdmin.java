@@ -8,9 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -25,13 +23,16 @@ import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.proto.StatusQuery;
 import org.gfsj.lockd.wire.ClusterSecret;
 import org.gfsj.lockd.wire.FrameCodecs;
+import org.gfsj.lockd.wire.NettyTransport;
 
 /**
  * One-shot questions to a single lockd peer, for tools and tests: its Raft status, or its view
  * of the lock space. Each call opens a connection, asks, and closes it.
  */
 public final class LockdAdmin implements AutoCloseable {
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private static final NettyTransport TRANSPORT = NettyTransport.best();
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, TRANSPORT.ioHandlerFactory());
   private final long timeoutMillis;
   private final ClusterSecret secret;
 
@@ -55,7 +56,7 @@ public final class LockdAdmin implements AutoCloseable {
     CompletableFuture<ServerFrame> answer = new CompletableFuture<>();
     Channel ch = null;
     try {
-      ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+      ch = new Bootstrap().group(group).channel(TRANSPORT.socketChannel())
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override

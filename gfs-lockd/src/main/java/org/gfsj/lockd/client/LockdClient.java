@@ -11,9 +11,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -45,6 +43,7 @@ import org.gfsj.lockd.proto.Unlock;
 import org.gfsj.lockd.state.WireTypes;
 import org.gfsj.lockd.wire.AuthenticationException;
 import org.gfsj.lockd.wire.FrameCodecs;
+import org.gfsj.lockd.wire.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,7 +100,9 @@ public final class LockdClient implements AutoCloseable {
   private final LockdClientConfig config;
   private final LockdListener listener;
   private final long clientId;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private static final NettyTransport TRANSPORT = NettyTransport.best();
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, TRANSPORT.ioHandlerFactory());
   private final EventLoop loop = group.next();
   private final Bootstrap bootstrap;
 
@@ -172,7 +173,7 @@ public final class LockdClient implements AutoCloseable {
     this.nextPeer = random.nextInt(config.peers().size());
     this.bootstrap = new Bootstrap()
         .group(group)
-        .channel(NioSocketChannel.class)
+        .channel(TRANSPORT.socketChannel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.requestTimeoutMillis())
         .handler(new ChannelInitializer<SocketChannel>() {

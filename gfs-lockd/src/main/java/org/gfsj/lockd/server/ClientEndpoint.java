@@ -8,9 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import java.io.Closeable;
@@ -39,6 +37,7 @@ import org.gfsj.lockd.wire.AuthenticationException;
 import org.gfsj.lockd.wire.ClusterSecret;
 import org.gfsj.lockd.wire.FrameAuthenticator;
 import org.gfsj.lockd.wire.FrameCodecs;
+import org.gfsj.lockd.wire.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +60,9 @@ public final class ClientEndpoint implements Closeable {
 
   private final Replica replica;
   private final Batcher batcher;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  private static final NettyTransport TRANSPORT = NettyTransport.best();
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(2, TRANSPORT.ioHandlerFactory());
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
   /**
    * Per client, the resources on which this peer told it that another node waits (a blocking
@@ -82,7 +83,7 @@ public final class ClientEndpoint implements Closeable {
     replica.stateMachine().setOutput(this::deliver);
     this.listener = new ServerBootstrap()
         .group(group)
-        .channel(NioServerSocketChannel.class)
+        .channel(TRANSPORT.serverChannel())
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override

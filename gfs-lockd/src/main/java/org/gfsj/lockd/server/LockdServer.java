@@ -2,12 +2,14 @@ package org.gfsj.lockd.server;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.tls.PeerCredentials;
 import org.gfsj.lockd.wire.ClusterSecret;
+import org.gfsj.lockd.wire.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -149,8 +151,8 @@ public final class LockdServer implements Callable<Integer> {
     watcher.start();
     JoinWatch joinWatch = new JoinWatch(replica, transport);
     joinWatch.start();
-    LOG.info("lockd peer {} of cluster {}: raft {}, clients on port {}", id, cluster,
-        raftAddress, endpoint.port());
+    LOG.info("lockd peer {} of cluster {}: raft {}, clients on port {} ({})", id, cluster,
+        raftAddress, endpoint.port(), NettyTransport.best().name().toLowerCase(Locale.ROOT));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       joinWatch.close();

@@ -47,8 +47,7 @@ class LeaderFollowingTest {
   }
 
   private String awaitLeader() {
-    Await.until(Duration.ofSeconds(30), "a leader", () -> peers.leader() != null);
-    return peers.leader();
+    return peers.awaitLeader(Duration.ofSeconds(30), "a leader");
   }
 
   private void awaitAllOn(String leader) {

@@ -160,8 +160,8 @@ class ReplicatedLockChaosTest {
     startClients(LockMode.values());
     awaitProgress(50);
     for (int kill = 0; kill < KILLS && !stop.get(); kill++) {
-      Await.until(Duration.ofSeconds(30), "a leader", () -> peers.leader() != null);
-      String victim = kill == KILLS - 1 ? followerOf(peers.leader()) : peers.leader();
+      String leader = peers.awaitLeader(Duration.ofSeconds(30), "a leader");
+      String victim = kill == KILLS - 1 ? followerOf(leader) : leader;
       peers.kill(victim);
       awaitProgress(30);
       peers.start(victim);

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.gfsj.lockd.testing.Await;
 import org.gfsj.lockd.testing.PeerProcesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class PortCollisionTest {
     assertNotEquals(chosen, peers.peerSpec());
     assertTrue(Files.readString(logs.resolve("n2.port-taken-1.log"))
         .contains("Address already in use"));
-    Await.until(Duration.ofSeconds(60), "a leader on the new ports", () -> peers.leader() != null);
-    assertEquals(3, peers.status(peers.leader()).getPeersCount());
+    String leader = peers.awaitLeader(Duration.ofSeconds(60), "a leader on the new ports");
+    assertEquals(3, peers.status(leader).getPeersCount());
   }
 }

@@ -85,7 +85,7 @@ class TlsPeersTest {
       ca.issue(tls, id, "127.0.0.1", Duration.ofDays(1), false);
     }
     peers.startAll();
-    Await.until(Duration.ofSeconds(60), "a leader elected over TLS", () -> peers.leader() != null);
+    peers.awaitLeader(Duration.ofSeconds(60), "a leader elected over TLS");
     return PeerList.parse(peers.peerSpec());
   }
 
@@ -164,9 +164,7 @@ class TlsPeersTest {
     assertTrue(e.getMessage().contains("n3.crt names n2, not n3"), e.getMessage());
 
     peers.kill("n3");
-    Await.until(Duration.ofSeconds(60), "a leader among n1 and n2",
-        () -> peers.leader() != null);
-    String leader = peers.leader();
+    String leader = peers.awaitLeader(Duration.ofSeconds(60), "a leader among n1 and n2");
     RaftServer impostor = impostor(three, tls.resolve("n2.key"), tls.resolve("n2.crt"),
         certificate(tls.resolve("ca.crt")), "n3");
     try {

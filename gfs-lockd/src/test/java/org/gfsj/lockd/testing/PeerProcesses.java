@@ -228,6 +228,16 @@ public final class PeerProcesses implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Waits for a leader and returns the one found: asking again could find none, as leadership
+   * may move between two questions.
+   */
+  public String awaitLeader(Duration timeout, String what) {
+    String[] found = new String[1];
+    Await.until(timeout, what, () -> (found[0] = leader()) != null);
+    return found[0];
+  }
+
   public PeerStatus status(String id) throws IOException {
     return admin.status(clientAddress(id));
   }

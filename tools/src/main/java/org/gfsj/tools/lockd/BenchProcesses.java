@@ -33,6 +33,7 @@ final class BenchProcesses implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<Process> lockd = new ArrayList<>();
   private final List<Process> etcd = new ArrayList<>();
+  private Process etcdDriver;
 
   BenchProcesses(Path dir) {
     this.dir = dir;
@@ -187,10 +188,10 @@ final class BenchProcesses implements AutoCloseable {
     List<String> command = List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
         "-cp", etcdDriverClassPath(), "org.gfsj.etcddriver.EtcdDriver", String.join(",", urls));
-    Process p = new ProcessBuilder(command)
+    etcdDriver = new ProcessBuilder(command)
         .redirectError(log("etcd-driver").toFile()).start();
-    processes.add(p);
-    return p;
+    processes.add(etcdDriver);
+    return etcdDriver;
   }
 
   /** Where the process started as {@code name} writes its output. */
@@ -254,6 +255,18 @@ final class BenchProcesses implements AutoCloseable {
         .redirectOutput(log(name).toFile()).start();
     processes.add(p);
     group.add(p);
+  }
+
+  /**
+   * The JVMs this bench started (the lockd peers and the etcd driver), whose JIT compilers
+   * warm-up waits for.
+   */
+  List<Long> jvmPids() {
+    List<Long> pids = new ArrayList<>(lockd.stream().map(Process::pid).toList());
+    if (etcdDriver != null) {
+      pids.add(etcdDriver.pid());
+    }
+    return pids;
   }
 
   /** CPU time (user and system) the lockd peers have used so far. */

@@ -35,6 +35,9 @@ import picocli.CommandLine.Option;
         + "the machine inflates it too, though less than it moves throughput). Every process "
         + "started is stopped at the end.")
 public final class LockdBenchCommand implements Callable<Integer> {
+  private static final int SETTLE_ROUND_SECONDS = 10;
+  private static final int SETTLE_COMPILER_PERCENT = 5;
+
   @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
       description = "Concurrent client counts (default: ${DEFAULT-VALUE}).")
   int[] clientCounts;
@@ -51,6 +54,14 @@ public final class LockdBenchCommand implements Callable<Integer> {
           + "clients left the first cases measuring the JIT compiler (default: "
           + "${DEFAULT-VALUE}).")
   int warmupSeconds;
+
+  @Option(names = "--settle-seconds", defaultValue = "240",
+      description = "After the warm-up, go on with untimed load in rounds of "
+          + SETTLE_ROUND_SECONDS + " s while the JIT compilers of the bench's JVMs (peers and "
+          + "clients) still use over " + SETTLE_COMPILER_PERCENT + "% of a core, at most this "
+          + "long. Fresh lockd peers compile for about two minutes under load, and until then "
+          + "their compilers take 30-60% of their CPU (default: ${DEFAULT-VALUE}).")
+  int settleSeconds;
 
   @Option(names = "--etcd", description = "Also measure etcd through its own lock API with "
       + "jetcd (the etcd binary must be on PATH and tools/etcd-driver built).")
@@ -80,6 +91,7 @@ public final class LockdBenchCommand implements Callable<Integer> {
       for (PairRunner runner : runners) {
         measure(runner, most, false, ownSeconds);
         measure(runner, most, true, warmupSeconds - ownSeconds);
+        settleCompilers(runner, most, processes.jvmPids());
       }
       System.out.println("| system | locks | clients | pairs/s | lock p50 ms | lock p99 ms "
           + "| pair p50 ms | pair p99 ms | server CPU µs/pair | requests/entry |");
@@ -97,6 +109,30 @@ public final class LockdBenchCommand implements Callable<Integer> {
     }
     deleteTree(dir);
     return 0;
+  }
+
+  /**
+   * Untimed rounds on own locks and on the shared one, alternately, until the compiler threads of
+   * {@code jvms} and of this process use less than {@link #SETTLE_COMPILER_PERCENT} of a core.
+   */
+  private void settleCompilers(PairRunner runner, int clients, List<Long> jvms) throws Exception {
+    List<Long> pids = new ArrayList<>(jvms);
+    pids.add(ProcessHandle.current().pid());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settleSeconds);
+    for (int round = 0; System.nanoTime() < deadline; round++) {
+      Duration before = CompilerActivity.cpu(pids);
+      long start = System.nanoTime();
+      measure(runner, clients, round % 2 == 1, SETTLE_ROUND_SECONDS);
+      double percent = 100.0 * CompilerActivity.cpu(pids).minus(before).toNanos()
+          / (System.nanoTime() - start);
+      System.err.printf("warm-up: %s: JIT compilers used %.0f%% of a core%n", runner.name(),
+          percent);
+      if (percent < SETTLE_COMPILER_PERCENT) {
+        return;
+      }
+    }
+    System.err.printf("warm-up: %s: compilers still busy after %d s; measuring anyway%n",
+        runner.name(), settleSeconds);
   }
 
   private static void deleteTree(Path root) throws IOException {
