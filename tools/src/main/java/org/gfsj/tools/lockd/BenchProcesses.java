@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URISyntaxException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,8 +22,9 @@ import org.gfsj.lockd.server.LockdServer;
 
 /**
  * The services a benchmark run starts on 127.0.0.1 and stops again: three gfs-lockd peers
- * (this JVM's classpath) and, when asked, three etcd members. Every process is killed by PID in
- * {@link #close}, also when the run fails.
+ * (this JVM's classpath) and, when asked, etcd members and the etcd driver (jetcd over its own
+ * class path, tools/etcd-driver). Every process is killed by PID in {@link #close}, also when
+ * the run fails.
  */
 final class BenchProcesses implements AutoCloseable {
   private static final Duration READY = Duration.ofSeconds(60);
@@ -31,6 +33,7 @@ final class BenchProcesses implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<Process> lockd = new ArrayList<>();
   private final List<Process> etcd = new ArrayList<>();
+  private Process etcdDriver;
 
   BenchProcesses(Path dir) {
     this.dir = dir;
@@ -123,19 +126,25 @@ final class BenchProcesses implements AutoCloseable {
     }
   }
 
-  /** Starts a three-member etcd cluster; returns its client URLs once it reports healthy. */
-  List<String> startEtcd() throws IOException, InterruptedException {
-    int[] peer = {freePair(), freePair(), freePair()};
+  /**
+   * Starts an etcd cluster of {@code members} (three in the benchmark); returns its client URLs
+   * once every member reports healthy.
+   */
+  List<String> startEtcd(int members) throws IOException, InterruptedException {
+    Path binary = etcdBinary();
+    int[] peer = new int[members];
     StringBuilder initial = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < members; i++) {
+      peer[i] = freePair();
       initial.append(i > 0 ? "," : "").append("e").append(i + 1).append("=http://127.0.0.1:")
           .append(peer[i]);
     }
     List<String> urls = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < members; i++) {
       String name = "e" + (i + 1);
       String client = "http://127.0.0.1:" + (peer[i] + 1);
-      spawn(name, etcd, List.of("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
+      spawn(name, etcd, List.of(binary.toString(), "--name", name,
+          "--data-dir", dir.resolve(name).toString(),
           "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
           "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i],
           "--listen-client-urls", client, "--advertise-client-urls", client,
@@ -160,23 +169,104 @@ final class BenchProcesses implements AutoCloseable {
           throw new IOException("etcd at " + url + " not healthy after " + READY
               + "; see " + dir.resolve("*.log"));
         }
+        if (etcd.stream().anyMatch(p -> !p.isAlive())) {
+          throw new IOException("an etcd member exited while starting; see " + dir
+              .resolve("e*.log"));
+        }
         Thread.sleep(100);
       }
     }
     return urls;
   }
 
+  /**
+   * Starts the etcd driver (tools/etcd-driver: jetcd in a JVM of its own) on the members at
+   * {@code urls}; it takes requests on its stdin and answers on its stdout, its stderr goes to
+   * {@link #log log("etcd-driver")}.
+   */
+  Process startEtcdDriver(List<String> urls) throws IOException {
+    List<String> command = List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        "-cp", etcdDriverClassPath(), "org.gfsj.etcddriver.EtcdDriver", String.join(",", urls));
+    etcdDriver = new ProcessBuilder(command)
+        .redirectError(log("etcd-driver").toFile()).start();
+    processes.add(etcdDriver);
+    return etcdDriver;
+  }
+
+  /** Where the process started as {@code name} writes its output. */
+  Path log(String name) {
+    return dir.resolve(name + ".log");
+  }
+
+  /**
+   * Fails with what to do unless both etcd and the etcd driver are there: checked before any
+   * process starts, so that a run does not warm up gfs-lockd for a minute first.
+   */
+  static void requireEtcd() throws IOException {
+    etcdBinary();
+    etcdDriverClassPath();
+  }
+
+  private static Path etcdBinary() throws IOException {
+    for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path candidate = Path.of(entry.isEmpty() ? "." : entry, "etcd");
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IOException("etcd is not on PATH; install it (Debian: apt-get install "
+        + "etcd-server) or run the bench without --etcd");
+  }
+
+  /**
+   * The driver's jar and its lib/ beside this module's build output: tools/etcd-driver/target,
+   * whether this class runs from tools/target/classes or from tools/target/tools-*.jar.
+   */
+  private static String etcdDriverClassPath() throws IOException {
+    Path target;
+    try {
+      Path self = Path.of(BenchProcesses.class.getProtectionDomain().getCodeSource()
+          .getLocation().toURI());
+      target = self.getParent().getParent().resolve("etcd-driver").resolve("target");
+    } catch (URISyntaxException e) {
+      throw new IOException("cannot tell where the tools module runs from, so where its "
+          + "etcd-driver is: " + e);
+    }
+    Path lib = target.resolve("lib");
+    List<Path> jars = List.of();
+    if (Files.isDirectory(target)) {
+      try (Stream<Path> files = Files.list(target)) {
+        jars = files.filter(f -> f.getFileName().toString().matches("etcd-driver-.*\\.jar"))
+            .toList();
+      }
+    }
+    if (jars.isEmpty() || !Files.isDirectory(lib)) {
+      throw new IOException("the etcd driver is not built (no etcd-driver-*.jar and lib/ in "
+          + target + "); build it from the source tree's root with "
+          + "`mvn -B -ntp package -DskipTests -pl tools -am`");
+    }
+    return jars.get(0) + ":" + lib.resolve("*");
+  }
+
   private void spawn(String name, List<Process> group, List<String> command)
       throws IOException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        .redirectOutput(log(name).toFile()).start();
     processes.add(p);
     group.add(p);
   }
 
-  /** The JVMs this bench started (the lockd peers), whose JIT compilers warm-up waits for. */
+  /**
+   * The JVMs this bench started (the lockd peers and the etcd driver), whose JIT compilers
+   * warm-up waits for.
+   */
   List<Long> jvmPids() {
-    return lockd.stream().map(Process::pid).toList();
+    List<Long> pids = new ArrayList<>(lockd.stream().map(Process::pid).toList());
+    if (etcdDriver != null) {
+      pids.add(etcdDriver.pid());
+    }
+    return pids;
   }
 
   /** CPU time (user and system) the lockd peers have used so far. */

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Start three local gfs-lockd peers (and with --etcd three etcd members), run "
+    description = "Start three local gfs-lockd peers (and with --etcd three etcd members, "
+        + "driven through jetcd by the etcd driver JVM of tools/etcd-driver), run "
         + "closed-loop clients that each lock a resource in EX and unlock it, and print pairs "
         + "per second with lock and pair latency percentiles, on own locks and on one shared "
         + "lock, and the CPU time the servers spent per pair (user and system time of their "
@@ -62,17 +63,28 @@ public final class LockdBenchCommand implements Callable<Integer> {
           + "their compilers take 30-60% of their CPU (default: ${DEFAULT-VALUE}).")
   int settleSeconds;
 
-  @Option(names = "--etcd", description = "Also measure etcd (the etcd binary must be on PATH).")
+  @Option(names = "--etcd", description = "Also measure etcd through its own lock API with "
+      + "jetcd (the etcd binary must be on PATH and tools/etcd-driver built).")
   boolean etcd;
 
   @Override
   public Integer call() throws Exception {
+    if (etcd) {
+      try {
+        BenchProcesses.requireEtcd();
+      } catch (IOException e) {
+        System.err.println("gfs-tool lockd bench --etcd: " + e.getMessage());
+        return 1;
+      }
+    }
     Path dir = Files.createTempDirectory("gfsj-lockd-bench");
     try (BenchProcesses processes = new BenchProcesses(dir)) {
       List<PairRunner> runners = new ArrayList<>();
       runners.add(new LockdPairs(processes.startLockd(), processes::lockdCpu));
       if (etcd) {
-        runners.add(new EtcdPairs(processes.startEtcd(), processes::etcdCpu));
+        Process driver = processes.startEtcdDriver(processes.startEtcd(3));
+        runners.add(new EtcdPairs(driver, processes.log("etcd-driver"), processes::etcdCpu,
+            Duration.ZERO));
       }
       int most = Arrays.stream(clientCounts).max().orElse(16);
       int ownSeconds = warmupSeconds * 2 / 3;
