@@ -204,9 +204,23 @@ public final class FileSystemReader implements Closeable {
   /** The device blocks of a mapped (height 1 or 2) file, in file order, holes left out. */
   public List<Long> mappedBlocks(Dinode d, ByteBuffer b) throws IOException {
     List<Long> out = new ArrayList<>();
+    for (Extent e : dataExtents(d, b)) {
+      for (int i = 0; i < e.length(); i++) {
+        out.add(e.physical() + i);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The extents that map a mapped (height 1 or 2) file's data, in file order, read through its
+   * extent blocks at height 2.
+   */
+  public List<Extent> dataExtents(Dinode d, ByteBuffer b) throws IOException {
+    List<Extent> out = new ArrayList<>();
     for (Extent e : d.decodeExtents(b)) {
       if (d.height() == 1) {
-        addRun(out, e);
+        out.add(e);
       } else {
         ByteBuffer x = block(e.physical());
         MetadataHeader.check(x, MetadataType.EXTENT_BLOCK, e.physical());
@@ -216,17 +230,11 @@ public final class FileSystemReader implements Closeable {
               + " extents");
         }
         for (int i = 0; i < n; i++) {
-          addRun(out, Extent.decode(x, EXTENT_BLOCK_HEADER + i * Extent.SIZE, e.physical()));
+          out.add(Extent.decode(x, EXTENT_BLOCK_HEADER + i * Extent.SIZE, e.physical()));
         }
       }
     }
     return out;
-  }
-
-  private static void addRun(List<Long> out, Extent e) {
-    for (int i = 0; i < e.length(); i++) {
-      out.add(e.physical() + i);
-    }
   }
 
   /** Leaf {@code first} and the leaves chained after it, each checked, for directory {@code dir}. */

@@ -165,6 +165,7 @@ final class HashTableRebuild {
   }
 
   private void scanForLeaves(long dir, TreeSet<Long> leaves) throws IOException {
+    UnwrittenBlocks unwritten = UnwrittenBlocks.of(fs, groups);
     for (ResourceGroupIndexEntry g : groups.all()) {
       BlockState[] states;
       try {
@@ -174,7 +175,8 @@ final class HashTableRebuild {
       }
       for (int i = 0; i < states.length; i++) {
         long a = g.dataStart() + i;
-        if (states[i] == BlockState.USED && !leaves.contains(a) && leafOf(a, dir) != null) {
+        if (states[i] == BlockState.USED && !leaves.contains(a) && !unwritten.contains(a)
+            && leafOf(a, dir) != null) {
           leaves.add(a);
         }
       }

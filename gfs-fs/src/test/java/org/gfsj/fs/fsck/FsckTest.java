@@ -27,6 +27,7 @@ import org.gfsj.fs.format.Extent;
 import org.gfsj.fs.format.HashTableBlock;
 import org.gfsj.fs.format.LockProtocol;
 import org.gfsj.fs.format.MetadataHeader;
+import org.gfsj.fs.format.MetadataType;
 import org.gfsj.fs.format.PosixAcl;
 import org.gfsj.fs.format.ResourceGroupHeader;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
@@ -218,6 +219,50 @@ class FsckTest {
     dev.write(damaged, tb.clear());
     findsAndRepairs(dev, "directory " + huge + ": its hash table does not read back");
     assertEveryEntryLooksUp(dev, huge, entries);
+  }
+
+  /**
+   * A fallocated block keeps whatever was there before, such as a leaf of a deleted directory
+   * whose address a later directory took. When that directory's table loses a pointer, the scan
+   * for its leaves must not adopt the old entries.
+   */
+  @Test
+  void aStaleLeafInAFallocatedBlockIsNotTakenForALostLeaf() throws IOException {
+    MemoryBlockDevice dev = populated();
+    long many = inode(dev, "many");
+    long plain = inode(dev, "plain");
+    long twin;
+    long prealloc;
+    try (GfsMount fs = GfsMount.open(dev, mountOptions())) {
+      twin = fs.mkdir(fs.root(), "twin", 0755, ROOT).ino();
+      for (int i = 0; i < 150; i++) {
+        fs.link(plain, twin, "ghost-with-a-longish-name-" + i, ROOT);
+      }
+      Vfs.Created c = fs.create(fs.root(), "prealloc", 0644, OpenFlags.O_WRONLY, ROOT);
+      fs.fallocate(c.attributes().ino(), c.handle(), 0, 0, 8 * BS, ROOT);
+      fs.release(c.attributes().ino(), c.handle());
+      prealloc = c.attributes().ino();
+    }
+    List<DirectoryEntry> entries = FileSystemReader.of(dev).directory(many);
+    Extent fallocated = firstExtent(dev, prealloc);
+    assertTrue(fallocated.unwritten(), "fallocate maps unwritten blocks");
+    // what a deleted directory at many's address could have left: a leaf owned by "many"
+    long stale = fallocated.physical() + 3;
+    ByteBuffer leaf = FileSystemReader.of(dev).block(leaves(dev, twin).first());
+    MetadataHeader.identify(leaf, MetadataType.DIRECTORY_LEAF, stale);
+    leaf.putLong(40, many); // the leaf's owner (docs/format.md, directory leaf)
+    MetadataHeader.seal(leaf);
+    dev.write(stale, leaf.clear());
+    assertEquals(many, DirectoryLeaf.owner(FileSystemReader.of(dev).block(stale)));
+    Leaves l = leaves(dev, many);
+    int last = l.table().length - 1;
+    editBlock(dev, many, b -> b.putLong(Dinode.DATA_OFFSET + 8 * last, plain));
+
+    findsAndRepairs(dev, "pointer " + last + " leads to no leaf");
+    List<String> names = FileSystemReader.of(dev).directory(many).stream()
+        .map(DirectoryEntry::name).toList();
+    assertTrue(names.stream().noneMatch(n -> n.startsWith("ghost")), names.toString());
+    assertEveryEntryLooksUp(dev, many, entries);
   }
 
   /** After a repair, the directory lists {@code entries} again and looks each one up. */

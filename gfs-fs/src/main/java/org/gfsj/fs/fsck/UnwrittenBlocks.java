@@ -1,0 +1,86 @@
+package org.gfsj.fs.fsck;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.gfsj.fs.FileSystemReader;
+import org.gfsj.fs.format.BlockState;
+import org.gfsj.fs.format.CorruptMetadataException;
+import org.gfsj.fs.format.Dinode;
+import org.gfsj.fs.format.Extent;
+import org.gfsj.fs.format.ResourceGroupIndexEntry;
+
+/**
+ * The blocks that files map as unwritten (fallocated, never written). Nothing cleared them, so
+ * they hold whatever their former owner left there, which may be a leaf of a deleted directory
+ * that looks like one of a directory born later at the same address. A scan for a directory's
+ * lost leaves must not take them.
+ */
+final class UnwrittenBlocks {
+  /** Unwritten runs as the maps give them: first block to the block after the run. */
+  private final List<long[]> found = new ArrayList<>();
+  /** The same runs joined where they overlap (only a damaged filesystem maps a block twice). */
+  private final TreeMap<Long, Long> runs = new TreeMap<>();
+
+  private UnwrittenBlocks() {}
+
+  /** Reads every dinode (live or unlinked) that the bitmaps name, and its map. */
+  static UnwrittenBlocks of(FileSystemReader fs, Groups groups) throws IOException {
+    UnwrittenBlocks u = new UnwrittenBlocks();
+    for (ResourceGroupIndexEntry g : groups.all()) {
+      BlockState[] states;
+      try {
+        states = fs.bitmap(g);
+      } catch (CorruptMetadataException e) {
+        continue; // pass 5 reports the bitmap
+      }
+      for (int i = 0; i < states.length; i++) {
+        if (states[i] == BlockState.DINODE || states[i] == BlockState.UNLINKED) {
+          u.addUnwrittenOf(fs, g.dataStart() + i);
+        }
+      }
+    }
+    u.found.sort(Comparator.comparingLong(r -> r[0]));
+    long[] open = null;
+    for (long[] r : u.found) {
+      if (open != null && r[0] <= open[1]) {
+        open[1] = Math.max(open[1], r[1]);
+      } else {
+        if (open != null) {
+          u.runs.put(open[0], open[1]);
+        }
+        open = r.clone();
+      }
+    }
+    if (open != null) {
+      u.runs.put(open[0], open[1]);
+    }
+    return u;
+  }
+
+  private void addUnwrittenOf(FileSystemReader fs, long address) throws IOException {
+    try {
+      ByteBuffer b = fs.block(address);
+      Dinode d = Dinode.decode(b, address);
+      if (d.height() == 0) {
+        return;
+      }
+      for (Extent e : fs.dataExtents(d, b)) {
+        if (e.unwritten()) {
+          found.add(new long[] {e.physical(), e.physical() + e.length()});
+        }
+      }
+    } catch (CorruptMetadataException e) {
+      // a damaged dinode or map: the walk reports it; what it maps is unknown here
+    }
+  }
+
+  boolean contains(long block) {
+    Map.Entry<Long, Long> run = runs.floorEntry(block);
+    return run != null && block < run.getValue();
+  }
+}
