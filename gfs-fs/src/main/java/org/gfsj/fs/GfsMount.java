@@ -423,6 +423,7 @@ public final class GfsMount implements Vfs {
 
   private void shrinkCaches() {
     cache.shrink();
+    IOException refused = null;
     synchronized (inodes) {
       if (inodes.size() > CACHED_INODES) {
         Iterator<Inode> it = inodes.values().iterator();
@@ -433,16 +434,16 @@ public final class GfsMount implements Vfs {
           }
         }
       }
-    }
-    try {
-      // The predicate reads the inode map, which its monitor guards.
-      synchronized (inodes) {
+      try {
         glocks.shrink(inodes::containsKey);
+      } catch (IOException e) {
+        refused = e;
       }
-    } catch (IOException e) {
+    }
+    if (refused != null) {
       // The lock manager refused an unlock: its state and ours no longer agree.
-      log.error("giving idle glocks back failed: {}", e.getMessage(), e);
-      withdraw(e);
+      log.error("giving idle glocks back failed: {}", refused.getMessage(), refused);
+      withdraw(refused);
     }
   }
 

@@ -21,9 +21,10 @@ import org.gfsj.fs.format.ResourceGroupIndexEntry;
  * lost leaves must not take them.
  */
 final class UnwrittenBlocks {
-  /** Unwritten runs as the maps give them: first block to the block after the run. */
-  private final List<long[]> found = new ArrayList<>();
-  /** The same runs joined where they overlap (only a damaged filesystem maps a block twice). */
+  /**
+   * First block of each unwritten run to the block after it, runs joined where they overlap
+   * (only a damaged filesystem maps a block twice).
+   */
   private final TreeMap<Long, Long> runs = new TreeMap<>();
 
   private UnwrittenBlocks() {}
@@ -31,6 +32,7 @@ final class UnwrittenBlocks {
   /** Reads every dinode (live or unlinked) that the bitmaps name, and its map. */
   static UnwrittenBlocks of(FileSystemReader fs, Groups groups) throws IOException {
     UnwrittenBlocks u = new UnwrittenBlocks();
+    List<long[]> found = new ArrayList<>();
     for (ResourceGroupIndexEntry g : groups.all()) {
       BlockState[] states;
       try {
@@ -40,13 +42,13 @@ final class UnwrittenBlocks {
       }
       for (int i = 0; i < states.length; i++) {
         if (states[i] == BlockState.DINODE || states[i] == BlockState.UNLINKED) {
-          u.addUnwrittenOf(fs, g.dataStart() + i);
+          addUnwrittenOf(fs, g.dataStart() + i, found);
         }
       }
     }
-    u.found.sort(Comparator.comparingLong(r -> r[0]));
+    found.sort(Comparator.comparingLong(r -> r[0]));
     long[] open = null;
-    for (long[] r : u.found) {
+    for (long[] r : found) {
       if (open != null && r[0] <= open[1]) {
         open[1] = Math.max(open[1], r[1]);
       } else {
@@ -62,7 +64,9 @@ final class UnwrittenBlocks {
     return u;
   }
 
-  private void addUnwrittenOf(FileSystemReader fs, long address) throws IOException {
+  /** Adds the unwritten runs of the dinode at {@code address} to {@code found}. */
+  private static void addUnwrittenOf(FileSystemReader fs, long address, List<long[]> found)
+      throws IOException {
     try {
       ByteBuffer b = fs.block(address);
       Dinode d = Dinode.decode(b, address);
