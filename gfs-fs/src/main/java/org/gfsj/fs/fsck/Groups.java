@@ -1,6 +1,11 @@
 package org.gfsj.fs.fsck;
 
+import java.io.IOException;
 import java.util.List;
+import java.util.Set;
+import org.gfsj.fs.FileSystemReader;
+import org.gfsj.fs.format.BlockState;
+import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.ResourceGroupIndexEntry;
 
 /** The resource groups in address order, to find which group's data area holds a block. */
@@ -31,6 +36,32 @@ final class Groups {
       }
     }
     return null;
+  }
+
+  /** What a pass does with one block of the data areas. */
+  interface BlockAction {
+    void accept(long address) throws IOException;
+  }
+
+  /**
+   * Calls {@code action} for every data block whose bitmap state is one of {@code states}, in
+   * address order. A group whose bitmap does not read back is left out: pass 5 reports it.
+   */
+  void eachBlock(FileSystemReader fs, Set<BlockState> states, BlockAction action)
+      throws IOException {
+    for (ResourceGroupIndexEntry g : groups) {
+      BlockState[] bitmap;
+      try {
+        bitmap = fs.bitmap(g);
+      } catch (CorruptMetadataException e) {
+        continue;
+      }
+      for (int i = 0; i < bitmap.length; i++) {
+        if (states.contains(bitmap[i])) {
+          action.accept(g.dataStart() + i);
+        }
+      }
+    }
   }
 
   /** Whether every block of the run lies in one group's data area. */

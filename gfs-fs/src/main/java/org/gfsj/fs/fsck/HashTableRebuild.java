@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,6 @@ import org.gfsj.fs.format.DirectoryEntry;
 import org.gfsj.fs.format.DirectoryLeaf;
 import org.gfsj.fs.format.DirectoryRecords;
 import org.gfsj.fs.format.HashTableBlock;
-import org.gfsj.fs.format.ResourceGroupIndexEntry;
 
 /**
  * Rebuilds the hash table of a hashed directory whose table is damaged (a table block that does
@@ -166,21 +166,11 @@ final class HashTableRebuild {
 
   private void scanForLeaves(long dir, TreeSet<Long> leaves) throws IOException {
     UnwrittenBlocks unwritten = UnwrittenBlocks.of(fs, groups);
-    for (ResourceGroupIndexEntry g : groups.all()) {
-      BlockState[] states;
-      try {
-        states = fs.bitmap(g);
-      } catch (CorruptMetadataException e) {
-        continue; // pass 5 reports the bitmap
+    groups.eachBlock(fs, EnumSet.of(BlockState.USED), a -> {
+      if (!leaves.contains(a) && !unwritten.contains(a) && leafOf(a, dir) != null) {
+        leaves.add(a);
       }
-      for (int i = 0; i < states.length; i++) {
-        long a = g.dataStart() + i;
-        if (states[i] == BlockState.USED && !leaves.contains(a) && !unwritten.contains(a)
-            && leafOf(a, dir) != null) {
-          leaves.add(a);
-        }
-      }
-    }
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.gfsj.fs.FileSystemReader;
@@ -113,31 +114,22 @@ final class LostAndFound {
    */
   private List<Dinode> unattached() throws IOException {
     List<Dinode> out = new ArrayList<>();
-    for (ResourceGroupIndexEntry g : groups.all()) {
-      BlockState[] states;
+    groups.eachBlock(fs, EnumSet.of(BlockState.DINODE), address -> {
+      if (walk.reached(address) || walk.claimed(address)) {
+        return;
+      }
+      Dinode d;
       try {
-        states = fs.bitmap(g);
+        d = Dinode.decode(fs.block(address), address);
       } catch (CorruptMetadataException e) {
-        continue; // pass 5 reports the group
+        return;
       }
-      for (int i = 0; i < states.length; i++) {
-        long address = g.dataStart() + i;
-        if (states[i] != BlockState.DINODE || walk.reached(address) || walk.claimed(address)) {
-          continue;
-        }
-        Dinode d;
-        try {
-          d = Dinode.decode(fs.block(address), address);
-        } catch (CorruptMetadataException e) {
-          continue;
-        }
-        boolean empty = d.type() == FileType.REGULAR && d.size() == 0 && d.blocks() == 1
-            && d.xattrBlock() == 0;
-        if (d.nlink() > 0 && !empty && (d.flags() & Dinode.FLAG_SYSTEM) == 0) {
-          out.add(d);
-        }
+      boolean empty = d.type() == FileType.REGULAR && d.size() == 0 && d.blocks() == 1
+          && d.xattrBlock() == 0;
+      if (d.nlink() > 0 && !empty && (d.flags() & Dinode.FLAG_SYSTEM) == 0) {
+        out.add(d);
       }
-    }
+    });
     return out;
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,7 +13,6 @@ import org.gfsj.fs.format.BlockState;
 import org.gfsj.fs.format.CorruptMetadataException;
 import org.gfsj.fs.format.Dinode;
 import org.gfsj.fs.format.Extent;
-import org.gfsj.fs.format.ResourceGroupIndexEntry;
 
 /**
  * The blocks that files map as unwritten (fallocated, never written). Nothing cleared them, so
@@ -33,19 +33,8 @@ final class UnwrittenBlocks {
   static UnwrittenBlocks of(FileSystemReader fs, Groups groups) throws IOException {
     UnwrittenBlocks u = new UnwrittenBlocks();
     List<long[]> found = new ArrayList<>();
-    for (ResourceGroupIndexEntry g : groups.all()) {
-      BlockState[] states;
-      try {
-        states = fs.bitmap(g);
-      } catch (CorruptMetadataException e) {
-        continue; // pass 5 reports the bitmap
-      }
-      for (int i = 0; i < states.length; i++) {
-        if (states[i] == BlockState.DINODE || states[i] == BlockState.UNLINKED) {
-          addUnwrittenOf(fs, g.dataStart() + i, found);
-        }
-      }
-    }
+    groups.eachBlock(fs, EnumSet.of(BlockState.DINODE, BlockState.UNLINKED),
+        address -> addUnwrittenOf(fs, address, found));
     found.sort(Comparator.comparingLong(r -> r[0]));
     long[] open = null;
     for (long[] r : found) {
