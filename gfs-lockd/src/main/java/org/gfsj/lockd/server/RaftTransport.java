@@ -19,7 +19,7 @@ import org.gfsj.lockd.tls.PeerDirectory;
  * two loaded cores) but lets anyone who reaches a Raft port take part in Raft.
  *
  * <p>With one: Ratis over gRPC with mutual TLS, each end showing a certificate signed by the
- * cluster CA, and each peer known by the name in its certificate. Ratis 3.2.0's Netty transport
+ * cluster CA, and each peer known by the name in its certificate. Ratis 3.3.0's Netty transport
  * cannot do this: its {@code NettyRpcService} and
  * {@code NettyRpcProxy} build their pipelines without an SSL handler and {@code NettyFactory}
  * ignores its parameters; only the data-stream API (unused here) takes a {@code TlsConf}. Every

@@ -18,7 +18,6 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 
 /**
@@ -146,7 +145,9 @@ public final class PeerCredentials {
    * this server must speak for the name in its certificate ({@link RaftIdentityCheck}).
    */
   public Parameters raftParameters(PeerDirectory directory) {
-    Parameters parameters = GrpcFactory.newRaftParameters(
+    Parameters parameters = new Parameters();
+    // One configuration for everything gRPC carries: Raft between peers, clients and admin.
+    GrpcConfigKeys.TLS.setConf(parameters,
         new GrpcTlsConfig(keyManager(), new PeerTrustManager(ca, directory), true));
     RaftIdentityCheck check = new RaftIdentityCheck();
     GrpcConfigKeys.Server.setServicesCustomizer(parameters,

@@ -23,9 +23,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
@@ -194,7 +194,7 @@ class TlsPeersTest {
         .setServerId(RaftPeerId.valueOf(id))
         .setGroup(RaftGroup.valueOf(Replica.groupId("test"), group.raftPeers()))
         .setProperties(props)
-        .setParameters(GrpcFactory.newRaftParameters(
+        .setParameters(tlsParameters(
             new GrpcTlsConfig(key(key), certificate(cert), List.of(ca), true)))
         .setStateMachine(new BaseStateMachine())
         .setOption(RaftStorage.StartupOption.FORMAT)
@@ -264,7 +264,7 @@ class TlsPeersTest {
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
     return RaftClient.newBuilder()
         .setProperties(props)
-        .setParameters(GrpcFactory.newRaftParameters(tls))
+        .setParameters(tlsParameters(tls))
         .setClientId(ClientId.randomId())
         .setRaftGroup(RaftGroup.valueOf(Replica.groupId("test"), current.raftPeers()))
         .setRetryPolicy(RetryPolicies.noRetry())
@@ -282,5 +282,11 @@ class TlsPeersTest {
         .replaceAll("\\s", "");
     return KeyFactory.getInstance("EC")
         .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+  }
+
+  private static Parameters tlsParameters(GrpcTlsConfig tls) {
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.TLS.setConf(parameters, tls);
+    return parameters;
   }
 }
