@@ -58,9 +58,9 @@ public final class LockdBenchCommand implements Callable<Integer> {
   @Option(names = "--settle-seconds", defaultValue = "240",
       description = "After the warm-up, go on with untimed load in rounds of "
           + SETTLE_ROUND_SECONDS + " s while the JIT compilers of the bench's JVMs (peers and "
-          + "clients) still use over " + SETTLE_COMPILER_PERCENT + "% of a core, at most this "
+          + "clients) still use over " + SETTLE_COMPILER_PERCENT + "%% of a core, at most this "
           + "long. Fresh lockd peers compile for about two minutes under load, and until then "
-          + "their compilers take 30-60% of their CPU (default: ${DEFAULT-VALUE}).")
+          + "their compilers take 30-60%% of their CPU (default: ${DEFAULT-VALUE}).")
   int settleSeconds;
 
   @Option(names = "--etcd", description = "Also measure etcd through its own lock API with "
