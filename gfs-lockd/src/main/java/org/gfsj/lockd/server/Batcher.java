@@ -1,5 +1,6 @@
 package org.gfsj.lockd.server;
 
+import io.netty.channel.EventLoop;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -7,8 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
@@ -55,9 +54,15 @@ import org.slf4j.LoggerFactory;
  * requests were applied by then, since an entry completes once the leader applied it. Exactly
  * once stays per client (sessions, see {@code ClientSessions}), whatever the lane.
  *
- * <p>All state belongs to one sender thread. Network threads only enqueue, and Ratis completions
- * hop onto the sender thread, so neither waits on the other's locks (Ratis completes futures
- * while holding its own window lock) and a full Ratis window never stalls a Netty event loop.
+ * <p>All state belongs to one thread, the event loop of the peer's client connections: a
+ * request read there is queued and sent without waking another thread, and the apply thread's
+ * deliveries, expectations and Ratis's completions reach it as tasks, which one wake-up of the
+ * loop runs together. On two busy cores every thread wake-up per entry counts (a Raft entry
+ * costs the peers several of them already). Handing an entry to the own Raft server from the
+ * loop costs it no more than its append; through the Raft client (when this peer does not
+ * lead) the loop waits only once, while the client first connects (tens of ms), and never for
+ * the client's window, since each lane has one entry in flight. Ratis completes futures while
+ * holding its own locks, so completions always come back as tasks, never run inline.
  */
 final class Batcher implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -71,15 +76,12 @@ final class Batcher implements Closeable {
   /** How soon an entry refused by a leader not ready yet is offered to it again. */
   static final long NOT_READY_RETRY_MILLIS = 10;
 
-  private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "lockd-batcher");
-    t.setDaemon(true);
-    return t;
-  });
   private final Replica replica;
+  /** The one thread all state below belongs to; the client endpoint's event loop. */
+  private final EventLoop loop;
   /** Who this peer's entries come from when it hands them to its own server. */
   private final ClientId localClient = ClientId.randomId();
-  /** Call ids of the entries handed to the own server; the sender thread's. */
+  /** Call ids of the entries handed to the own server; the loop's. */
   private long nextCallId;
   private final Lane main;
   private final Lane express;
@@ -148,7 +150,7 @@ final class Batcher implements Closeable {
         roundTripNanos += (System.nanoTime() - sentNanos - roundTripNanos) / 8;
         done(batch.getRequestsList());
         dispatch();
-      }, sender);
+      }, loop);
     }
 
     /**
@@ -178,7 +180,7 @@ final class Batcher implements Closeable {
             if (notReadyYet(refusal) && replica.isLeader()) {
               return CompletableFuture.supplyAsync(() -> committed(message),
                   CompletableFuture.delayedExecutor(NOT_READY_RETRY_MILLIS,
-                      TimeUnit.MILLISECONDS, sender)).thenCompose(f -> f);
+                      TimeUnit.MILLISECONDS, loop)).thenCompose(f -> f);
             }
             LOG.debug("own Raft server refused a batch ({}); sending it through the leader",
                 refusal);
@@ -197,9 +199,14 @@ final class Batcher implements Closeable {
     return false;
   }
 
-  /** The lanes' Raft clients come from {@code replica}; they are closed with this batcher. */
-  Batcher(Replica replica) {
+  /**
+   * The lanes' Raft clients come from {@code replica}; they are closed with this batcher.
+   * {@code loop}, a single thread, runs all of it; {@link #submit} and {@link #expect} may be
+   * called from any thread, and run inline when called on it.
+   */
+  Batcher(Replica replica, EventLoop loop) {
     this.replica = replica;
+    this.loop = loop;
     this.main = new Lane(replica.newClient());
     this.express = new Lane(replica.newClient());
   }
@@ -209,7 +216,7 @@ final class Batcher implements Closeable {
    * which may leave at once in an entry of its own.
    */
   void submit(Request request, boolean urgent) {
-    sender.execute(() -> {
+    onLoop(() -> {
       Outstanding o = outstanding.get(request.getClientId());
       if (o == null) {
         o = new Outstanding(urgent ? express : main);
@@ -229,11 +236,19 @@ final class Batcher implements Closeable {
    * requests are likely on their way, and entries wait a moment for them.
    */
   void expect(int clients) {
-    sender.execute(() -> {
+    onLoop(() -> {
       expected += clients;
       lingerUntilNanos = System.nanoTime()
           + Math.max(MIN_LINGER_NANOS, Math.min(MAX_LINGER_NANOS, roundTripNanos / 2));
     });
+  }
+
+  private void onLoop(Runnable task) {
+    if (loop.inEventLoop()) {
+      task.run();
+    } else {
+      loop.execute(task);
+    }
   }
 
   /** Sends what waits on idle lanes, unless expected requests are still due. */
@@ -243,7 +258,7 @@ final class Batcher implements Closeable {
       if (wait > 0) {
         if (!wakeUpScheduled) {
           wakeUpScheduled = true;
-          sender.schedule(() -> {
+          loop.schedule(() -> {
             wakeUpScheduled = false;
             try {
               dispatch();
@@ -284,7 +299,7 @@ final class Batcher implements Closeable {
    * the leader's stamp on it (time, client address) reaches the log.
    */
   void stamp() {
-    sender.execute(() -> {
+    onLoop(() -> {
       if (!main.inFlight && main.waiting.isEmpty()) {
         main.send(Batch.getDefaultInstance());
       }
@@ -293,7 +308,6 @@ final class Batcher implements Closeable {
 
   @Override
   public void close() {
-    sender.shutdownNow();
     for (Lane lane : List.of(main, express)) {
       try {
         lane.raft.close();

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -61,8 +63,13 @@ public final class ClientEndpoint implements Closeable {
   private final Replica replica;
   private final Batcher batcher;
   private static final NettyTransport TRANSPORT = NettyTransport.best();
+  /**
+   * One thread for all client connections and the batcher: a request read is batched without
+   * a thread hop, and an applied entry's replies and events to all clients leave in one task.
+   */
   private final EventLoopGroup group =
-      new MultiThreadIoEventLoopGroup(2, TRANSPORT.ioHandlerFactory());
+      new MultiThreadIoEventLoopGroup(1, TRANSPORT.ioHandlerFactory());
+  private final EventLoop loop = group.next();
   private final Map<Long, Channel> clients = new ConcurrentHashMap<>();
   /**
    * Per client, the resources on which this peer told it that another node waits (a blocking
@@ -79,7 +86,7 @@ public final class ClientEndpoint implements Closeable {
   public ClientEndpoint(Replica replica, InetSocketAddress bind, ClusterSecret secret)
       throws InterruptedException {
     this.replica = replica;
-    this.batcher = new Batcher(replica);
+    this.batcher = new Batcher(replica, loop);
     replica.stateMachine().setOutput(this::deliver);
     this.listener = new ServerBootstrap()
         .group(group)
@@ -174,9 +181,10 @@ public final class ClientEndpoint implements Closeable {
   }
 
   /**
-   * Sends applied frames to the clients connected here; the others' are someone else's. Each
-   * connection's frames go to its event loop as one task with one flush, and the batcher learns
-   * how many clients can go on now ({@link Batcher#expect}).
+   * Sends applied frames to the clients connected here; the others' are someone else's. All of
+   * an entry's frames go to the event loop as one task, one flush per connection, and the
+   * batcher learns there, before any client can answer, how many clients can go on now
+   * ({@link Batcher#expect}).
    */
   private void deliver(List<ServerFrame> frames) {
     Map<Channel, List<ServerFrame>> byChannel = new LinkedHashMap<>();
@@ -198,15 +206,26 @@ public final class ClientEndpoint implements Closeable {
       }
       byChannel.computeIfAbsent(ch, c -> new ArrayList<>()).add(f);
     }
-    if (!unblocked.isEmpty()) {
-      batcher.expect(unblocked.size());
+    if (byChannel.isEmpty()) {
+      return;
     }
-    byChannel.forEach((ch, out) -> ch.eventLoop().execute(() -> {
-      for (ServerFrame f : out) {
-        ch.write(f, ch.voidPromise());
-      }
-      ch.flush();
-    }));
+    int expected = unblocked.size();
+    try {
+      loop.execute(() -> {
+        if (expected > 0) {
+          batcher.expect(expected);
+        }
+        byChannel.forEach((ch, out) -> {
+          for (ServerFrame f : out) {
+            ch.write(f, ch.voidPromise());
+          }
+          ch.flush();
+        });
+      });
+    } catch (RejectedExecutionException closing) {
+      // This endpoint is closing and its clients are gone; the log applies on without them.
+      // (Throwing here would stop Ratis's state machine updater, and with it this peer.)
+    }
   }
 
   private PeerStatus status() {
@@ -297,6 +316,7 @@ public final class ClientEndpoint implements Closeable {
 
   @Override
   public void close() {
+    replica.stateMachine().setOutput(frames -> { });
     listener.close().syncUninterruptibly();
     batcher.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
