@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.gfsj.lockd.server.LockdServer;
@@ -24,19 +25,24 @@ import org.gfsj.lockd.server.LockdServer;
  * The services a benchmark run starts on 127.0.0.1 and stops again: three gfs-lockd peers
  * (this JVM's classpath) and, when asked, etcd members and the etcd driver (jetcd over its own
  * class path, tools/etcd-driver). Every process is killed by PID in {@link #close}, also when
- * the run fails.
+ * the run fails, and by a shutdown hook when the bench itself is stopped (Ctrl-C, kill): its
+ * children would otherwise run on, holding ports and CPU.
  */
 final class BenchProcesses implements AutoCloseable {
   private static final Duration READY = Duration.ofSeconds(60);
 
   private final Path dir;
-  private final List<Process> processes = new ArrayList<>();
+  /** Every process started and not stopped yet; read by the shutdown hook's thread too. */
+  private final List<Process> processes = new CopyOnWriteArrayList<>();
   private final List<Process> lockd = new ArrayList<>();
   private final List<Process> etcd = new ArrayList<>();
   private Process etcdDriver;
 
+  private final Thread killOnExit = new Thread(this::kill, "lockd bench clean-up");
+
   BenchProcesses(Path dir) {
     this.dir = dir;
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   /**
@@ -324,11 +330,20 @@ final class BenchProcesses implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    for (Process p : processes) {
-      ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
-    }
+    kill();
     for (Process p : processes) {
       p.waitFor(30, TimeUnit.SECONDS);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook runs anyway.
+    }
+  }
+
+  private void kill() {
+    for (Process p : processes) {
+      ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 }
