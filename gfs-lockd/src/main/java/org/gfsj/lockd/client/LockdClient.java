@@ -74,8 +74,9 @@ import org.slf4j.LoggerFactory;
  * trip late. A follower therefore names the leader (after hello and when the leader changes),
  * and the client moves there exactly as it moves on peer loss: it connects while keeping the
  * old connection, and only once connected switches (hello, resync, pending requests again) and
- * closes the old one. If the leader cannot be reached it stays where it is and tries again
- * every {@link #FOLLOW_RETRY_MILLIS} (a different leader named meanwhile is tried at once);
+ * closes the old one. If the leader cannot be reached, or is the peer just left for being silent
+ * on a request, it stays where it is and tries again after {@link #FOLLOW_RETRY_MILLIS} (a
+ * different leader named meanwhile is tried at once);
  * moves to a leader are at most one per
  * {@link #FOLLOW_EVERY_MILLIS}, so peers with stale, disagreeing views cannot bounce it.
  *
@@ -455,7 +456,8 @@ public final class LockdClient implements AutoCloseable {
     long now = System.nanoTime();
     if (namedLeader == null || channel == null || connecting || deadBecause != null
         || now - lastFollowNanos < TimeUnit.MILLISECONDS.toNanos(FOLLOW_EVERY_MILLIS)
-        || (namedLeader.equals(unreachableLeader) && now < unreachableUntilNanos)) {
+        || (unreachableLeader != null && samePeer(namedLeader, unreachableLeader)
+            && now < unreachableUntilNanos)) {
       return;
     }
     lastFollowNanos = now;
@@ -554,6 +556,11 @@ public final class LockdClient implements AutoCloseable {
             config.nodeName(), channel.remoteAddress(), config.requestTimeoutMillis());
         Channel old = channel;
         leftSilent = peer;
+        // Nor is it followed back to at once when another peer names it leader: a leader
+        // that does not answer (not ready yet, or its entries stuck) would cost another
+        // request timeout of the lease, while a follower passes requests on to it anyway.
+        unreachableLeader = peer;
+        unreachableUntilNanos = now + TimeUnit.MILLISECONDS.toNanos(FOLLOW_RETRY_MILLIS);
         disconnected(old);
         old.close();
         connectNext();
@@ -672,6 +679,10 @@ public final class LockdClient implements AutoCloseable {
         // Only the renewal in flight is still pending; a replaced one's reply ended above.
         renewSeq = 0;
         if (reply.getStatus() == Status.OK) {
+          long left = TimeUnit.NANOSECONDS.toMillis(leaseValidUntilNanos - System.nanoTime());
+          if (leased && left < config.leaseMillis() / 2) {
+            LOG.debug("node {}: lease renewed with {} ms of it left", config.nodeName(), left);
+          }
           leaseValidUntilNanos = Math.max(leaseValidUntilNanos,
               p.firstSentNanos + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis()));
           leased = true;

@@ -7,8 +7,10 @@ import org.gfsj.lockd.wire.ClusterSecret;
 /**
  * How a node reaches lockd and keeps its lease.
  *
- * <p>Lease and self-fence margin: the leader's lease for the node ends {@code leaseMillis} after
- * it applied the node's last renewal, which is after the node sent it. The client counts from
+ * <p>Lease and self-fence margin: lockd lets the node's lease lapse no sooner than
+ * {@code leaseMillis} after the leader accepted the node's last renewal, which is after the node
+ * sent it, and only once the leader itself has seen no renewal for a whole lease (so not for an
+ * outage of lockd's own; see the server's {@code RenewalsSeen}). The client counts from
  * the moment it first sent that renewal, and fences itself {@code selfFenceMarginMillis} before
  * that count runs out. So it stops I/O at least the margin before any peer can think the lease
  * lapsed, provided clocks advance at nearly the same rate; the margin covers clock drift, GC

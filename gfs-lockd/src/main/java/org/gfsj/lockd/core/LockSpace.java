@@ -21,7 +21,9 @@ import java.util.TreeMap;
  * clock written into the log entry; {@link #now()} only moves forward, so a new leader whose clock
  * is behind cannot make leases live longer or shorter than recorded. Lease expiry and fencing are
  * decisions the leader writes into the log ({@link #expireLeases}, {@link #fenceResult}); nothing
- * here times out by itself.
+ * here times out by itself. A lease's expiry here is the earliest moment it may lapse, not the
+ * moment it does: the leader names the members it lapses, by a count of its own as well (see
+ * {@code RenewalsSeen} in the server package), and {@link #expireLeases(List)} checks the expiry.
  *
  * <h2>Granting</h2>
  * A resource keeps three FIFO queues: granted, converting (granted holders that asked for another
@@ -172,12 +174,24 @@ public final class LockSpace {
 
   /**
    * The leader saw leases lapse at {@link #now()}: every LIVE member whose lease expired is
-   * SUSPECTED. Returns the newly suspected members, for the leader to fence.
+   * SUSPECTED. Returns the newly suspected members, for the leader to fence. What entries of
+   * older logs meant; the leader now names the members ({@link #expireLeases(List)}).
    */
   public List<Member> expireLeases() {
+    return expireLeases(new ArrayList<>(members.keySet()));
+  }
+
+  /**
+   * The leader saw the leases of {@code clientIds} lapse: each of them that is still LIVE with
+   * its lease expired at {@link #now()} is SUSPECTED; the others are left alone (a renewal
+   * applied after the leader decided but before this entry wins). Returns the newly suspected
+   * members, for the leader to fence.
+   */
+  public List<Member> expireLeases(List<Long> clientIds) {
     List<Member> suspected = new ArrayList<>();
-    for (Member m : members.values()) {
-      if (m.state() == MemberState.LIVE && m.leaseExpiry() <= now) {
+    for (long id : clientIds) {
+      Member m = members.get(id);
+      if (m != null && m.state() == MemberState.LIVE && m.leaseExpiry() <= now) {
         m.state = MemberState.SUSPECTED;
         m.detail = "lease lapsed; waiting for the fence agent";
         suspected.add(m);

@@ -109,6 +109,10 @@ final class Batcher implements Closeable {
     final RaftClient raft;
     final ArrayDeque<Request> waiting = new ArrayDeque<>();
     boolean inFlight;
+    /** The entry in flight while it went through the Raft client (this peer did not lead). */
+    Batch viaClient;
+    /** Numbers the sends: only the latest attempt at the entry in flight completes it. */
+    long attempt;
 
     Lane(RaftClient raft) {
       this.raft = raft;
@@ -125,8 +129,28 @@ final class Batcher implements Closeable {
       send(batch.build());
     }
 
+    /**
+     * This peer leads now, but the entry in flight went through the Raft client to the previous
+     * leader, which may be paused or gone: the client would wait out its request timeout there
+     * (or chase stale leader hints) while every request of this peer's clients, now the
+     * leader's, waits behind that entry. So the entry goes to the own server at once; the
+     * earlier attempt's outcome is ignored. Should it commit too, its requests apply twice,
+     * which the client sessions make harmless (a repeated request is answered from their cache;
+     * renewals and resyncs may run twice).
+     */
+    void takeOverIfLeading() {
+      if (viaClient != null && replica.isLeader()) {
+        LOG.info("{} lane: this peer leads now; its entry of {} requests in flight to the "
+            + "previous leader goes to its own server", this == main ? "main" : "express",
+            viaClient.getRequestsCount());
+        send(viaClient);
+      }
+    }
+
     void send(Batch batch) {
       inFlight = true;
+      long mine = ++attempt;
+      viaClient = replica.isLeader() ? null : batch;
       if (LOG.isTraceEnabled()) {
         LOG.trace("{} lane: entry of {} requests, {} expected", this == main ? "main" : "express",
             batch.getRequestsCount(), expected);
@@ -141,6 +165,10 @@ final class Batcher implements Closeable {
         committed = CompletableFuture.failedFuture(e);
       }
       committed.whenCompleteAsync((reply, error) -> {
+        if (mine != attempt) {
+          return;
+        }
+        viaClient = null;
         if (error != null) {
           // Clients time out and retry through another peer; their sessions make that safe.
           LOG.warn("batch of {} requests not committed: {}", batch.getRequestsCount(),
@@ -281,6 +309,8 @@ final class Batcher implements Closeable {
       express.waiting.addAll(main.waiting);
       main.waiting.clear();
     }
+    express.takeOverIfLeading();
+    main.takeOverIfLeading();
     express.sendIfIdle();
     main.sendIfIdle();
   }

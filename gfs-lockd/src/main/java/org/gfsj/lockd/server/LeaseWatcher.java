@@ -22,14 +22,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The leader's clock-driven duties, turned into log entries so that every replica applies the
- * same decisions: when a lease has lapsed by the leader's clock it logs "expire leases"; for each
- * suspected member it runs the fence agent (off the Raft threads) and logs the outcome. A failed
- * agent is retried every {@link #RETRY_FENCE_MILLIS}. Followers do nothing.
+ * same decisions: when leases have lapsed, by the replicated expiry and by the leader's own count
+ * ({@link RenewalsSeen}: a whole lease seen without a renewal), it logs which members' leases
+ * lapsed; for each suspected member it runs the fence agent (off the Raft threads) and logs the
+ * outcome. A failed agent is retried every {@link #RETRY_FENCE_MILLIS}. Followers do nothing.
  */
 final class LeaseWatcher implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseWatcher.class);
   static final long PERIOD_MILLIS = 200;
   static final long RETRY_FENCE_MILLIS = 5_000;
+  /** Checks this far apart mean the peer itself stood still (a JVM pause): counts start again. */
+  static final long GAP_MILLIS = 5 * PERIOD_MILLIS;
 
   private final Replica replica;
   private final RaftClient raft;
@@ -41,6 +44,10 @@ final class LeaseWatcher implements Closeable {
   private final AtomicBoolean expiring = new AtomicBoolean();
   private final Set<Long> fencingNow = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<Long, Long> nextAttempt = new ConcurrentHashMap<>();
+  /** The timer thread's. */
+  private final RenewalsSeen renewals = new RenewalsSeen(GAP_MILLIS);
+  /** The term in which this peer led at the last check, or -1; the timer thread's. */
+  private long ledTerm = -1;
 
   /** {@code agent} may be null: then fencing always fails and nothing is released. */
   LeaseWatcher(Replica replica, FenceAgent agent) {
@@ -63,22 +70,28 @@ final class LeaseWatcher implements Closeable {
   private void check() {
     try {
       if (!replica.isLeader()) {
+        ledTerm = -1;
         return;
       }
+      long term = replica.division().getInfo().getCurrentTerm();
+      if (term != ledTerm) {
+        // A new leader has seen no renewal yet: every member's count starts now.
+        ledTerm = term;
+        renewals.restart();
+      }
       long now = System.currentTimeMillis();
+      long nanos = System.nanoTime();
       List<Member> suspected = new ArrayList<>();
-      boolean lapsed = replica.stateMachine().read(applier -> {
-        boolean any = false;
+      List<Long> lapsed = replica.stateMachine().read(applier -> {
         for (Member m : applier.space().members()) {
-          any |= m.state() == MemberState.LIVE && m.leaseExpiry() <= now;
           if (m.state() == MemberState.SUSPECTED) {
             suspected.add(m);
           }
         }
-        return any;
+        return renewals.lapsed(applier.space().members(), now, nanos);
       });
-      if (lapsed && expiring.compareAndSet(false, true)) {
-        send(Batch.newBuilder().setExpireLeases(true).build())
+      if (!lapsed.isEmpty() && expiring.compareAndSet(false, true)) {
+        send(Batch.newBuilder().addAllExpireLeasesOf(lapsed).build())
             .whenComplete((r, e) -> expiring.set(false));
       }
       for (Member m : suspected) {

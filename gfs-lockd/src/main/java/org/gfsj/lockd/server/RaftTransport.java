@@ -100,7 +100,11 @@ public final class RaftTransport {
    * places; the caller adds group and retry policy.
    */
   RaftClient.Builder newClientBuilder(PeerDirectory directory) {
-    RaftProperties props = new RaftProperties();
+    return newClientBuilder(directory, new RaftProperties());
+  }
+
+  /** The same, starting from the caller's client settings {@code props}. */
+  RaftClient.Builder newClientBuilder(PeerDirectory directory, RaftProperties props) {
     RaftClient.Builder builder = RaftClient.newBuilder().setProperties(props);
     if (credentials == null) {
       RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
@@ -36,6 +37,16 @@ import org.gfsj.lockd.state.LockdStateMachine;
 public final class Replica implements Closeable {
   /** Entries between automatic snapshots; a restarted peer replays at most this many. */
   public static final long SNAPSHOT_EVERY = 20_000;
+  /**
+   * How long this peer's own Raft clients (the batcher's lanes, the lease watcher) wait on one
+   * peer for an entry before trying another. Ratis's default, 3 s, is what such a client spent
+   * on a leader that was paused or had just lost its office, while every request of this
+   * peer's clients waited behind that one entry: two elections a few seconds apart then left
+   * clients without a renewal for longer than the lease minus the margin. An entry commits in
+   * milliseconds, and an attempt that times out on a slow but rightful leader costs only a
+   * redirect: the leader's retry cache answers the same call again.
+   */
+  static final TimeDuration CLIENT_ATTEMPT_TIMEOUT = TimeDuration.valueOf(1, TimeUnit.SECONDS);
 
   private final RaftServer server;
   private final LockdStateMachine stateMachine;
@@ -154,9 +165,14 @@ public final class Replica implements Closeable {
     }
   }
 
-  /** A Raft client that finds the leader and retries until the entry is committed. */
+  /**
+   * A Raft client that finds the leader and retries until the entry is committed. Each attempt
+   * waits at most {@link #CLIENT_ATTEMPT_TIMEOUT} for its reply, then Ratis tries another peer.
+   */
   public RaftClient newClient() {
-    return transport.newClientBuilder(this::peerAt)
+    RaftProperties props = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, CLIENT_ATTEMPT_TIMEOUT);
+    return transport.newClientBuilder(this::peerAt, props)
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setLeaderId(id)

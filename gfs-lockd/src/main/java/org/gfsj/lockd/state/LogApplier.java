@@ -70,6 +70,9 @@ public final class LogApplier {
     if (batch.getExpireLeases()) {
       space.expireLeases();
     }
+    if (batch.getExpireLeasesOfCount() > 0) {
+      space.expireLeases(batch.getExpireLeasesOfList());
+    }
     for (Request request : batch.getRequestsList()) {
       long client = request.getClientId();
       switch (sessions.classify(client, request.getSeq())) {

@@ -218,6 +218,20 @@ class LockSpaceTest {
   }
 
   @Test
+  void theLeaderLapsesOnlyTheMembersItNamesThatAreStillLapsed() {
+    space.advanceClock(6_000);
+    // The leader saw A, B and D lapse; B's renewal was applied before the entry that says so.
+    space.renew(B);
+    List<Member> lapsed = space.expireLeases(List.of(A, B, D));
+    assertEquals(List.of(A, D), lapsed.stream().map(Member::clientId).toList());
+    assertEquals(MemberState.LIVE, space.member(B).state());
+    assertEquals(MemberState.LIVE, space.member(C).state(), "C was lapsed but not named");
+    assertEquals(MemberState.SUSPECTED, space.member(A).state());
+    // Named again, or unknown: nothing changes.
+    assertEquals(List.of(), space.expireLeases(List.of(A, 99L)));
+  }
+
+  @Test
   void fencingDropsSharedHoldsKeepsStrongOnesUntilTheJournalIsReplayed() {
     ResourceName shared = new ResourceName(2, 1);
     ResourceName strong = new ResourceName(2, 2);

@@ -19,6 +19,7 @@ import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.Batch;
 import org.gfsj.lockd.proto.Leave;
 import org.gfsj.lockd.proto.Mode;
+import org.gfsj.lockd.proto.Renew;
 import org.gfsj.lockd.proto.Request;
 import org.gfsj.lockd.proto.Resync;
 import org.gfsj.lockd.proto.ServerFrame;
@@ -103,11 +104,24 @@ class LogApplierTest {
 
   @Test
   void leasesLapseAtTheLeaderTimeInTheLog() {
+    // expire_leases, as leaders before expire_leases_of wrote it: every lapsed member.
     apply(1_000, register(1, 1, "a"));
     applier.apply(Batch.newBuilder().setLeaderTimeMillis(10_999).setExpireLeases(true).build());
     assertEquals(MemberState.LIVE, applier.space().member(1).state());
     applier.apply(Batch.newBuilder().setLeaderTimeMillis(11_000).setExpireLeases(true).build());
     assertEquals(MemberState.SUSPECTED, applier.space().member(1).state());
+  }
+
+  @Test
+  void anEntryLapsesTheMembersItNamesUnlessARenewalCameFirst() {
+    apply(1_000, register(1, 1, "a"), register(2, 1, "b"), register(3, 1, "c"));
+    apply(11_500, Request.newBuilder().setClientId(2).setSeq(2)
+        .setRenew(Renew.getDefaultInstance()).build());
+    applier.apply(Batch.newBuilder().setLeaderTimeMillis(11_600)
+        .addAllExpireLeasesOf(List.of(1L, 2L)).build());
+    assertEquals(MemberState.SUSPECTED, applier.space().member(1).state());
+    assertEquals(MemberState.LIVE, applier.space().member(2).state(), "renewed before the entry");
+    assertEquals(MemberState.LIVE, applier.space().member(3).state(), "lapsed, but not named");
   }
 
   @Test
