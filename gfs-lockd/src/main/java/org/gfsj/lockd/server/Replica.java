@@ -77,6 +77,11 @@ public final class Replica implements Closeable {
     // halved the entries left for requests. Raft needs no durable commit index: a restarted
     // peer applies up to its snapshot, then learns the commit index from the leader.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
+    // Ratis 3.3.0 composes the AppendEntries it sends from the entries queued for a follower
+    // (on by default). For lockd, whose batcher already groups requests into entries, that
+    // nearly doubled the CPU per entry and took a lone client's lock from 0.5 to 0.9 ms at p50
+    // (gfs-tool lockd bench, with and without; see docs/benchmarks.md).
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(props, false);
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, snapshotEvery);
     boolean fresh = !Files.exists(dataDir.resolve(group.getGroupId().getUuid().toString()));
