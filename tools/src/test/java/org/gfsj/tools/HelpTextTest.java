@@ -1,6 +1,7 @@
 package org.gfsj.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -35,7 +36,7 @@ class HelpTextTest {
       for (CommandLine c : commands) {
         String usage = c.getUsageMessage();
         assertTrue(usage.contains("Usage: "), c.getCommandName() + ": " + usage);
-        assertTrue(!usage.contains("%n"), c.getCommandName() + " help has a raw %n: " + usage);
+        assertFalse(usage.contains("%n"), c.getCommandName() + " help has a raw %n: " + usage);
       }
     } finally {
       System.setErr(err);
