@@ -150,7 +150,8 @@ final class Batcher implements Closeable {
     void send(Batch batch) {
       inFlight = true;
       long mine = ++attempt;
-      viaClient = replica.isLeader() ? null : batch;
+      boolean leading = replica.isLeader();
+      viaClient = leading ? null : batch;
       if (LOG.isTraceEnabled()) {
         LOG.trace("{} lane: entry of {} requests, {} expected", this == main ? "main" : "express",
             batch.getRequestsCount(), expected);
@@ -159,7 +160,7 @@ final class Batcher implements Closeable {
       CompletableFuture<RaftClientReply> committed;
       try {
         committed = committed(Message.valueOf(
-            UnsafeByteOperations.unsafeWrap(batch.toByteArray())));
+            UnsafeByteOperations.unsafeWrap(batch.toByteArray())), leading);
       } catch (RuntimeException e) {
         // Whatever went wrong, the lane must not stay "in flight" for good; clients retry.
         committed = CompletableFuture.failedFuture(e);
@@ -195,8 +196,8 @@ final class Batcher implements Closeable {
      * waits a whole Raft request timeout (seconds) on it, while this lane, the new leader's,
      * holds every request of its clients, and they give up on the leader one by one.
      */
-    private CompletableFuture<RaftClientReply> committed(Message message) {
-      if (!replica.isLeader()) {
+    private CompletableFuture<RaftClientReply> committed(Message message, boolean leading) {
+      if (!leading) {
         return raft.async().send(message);
       }
       return replica.submitLocally(localClient, nextCallId++, message)
@@ -206,7 +207,7 @@ final class Batcher implements Closeable {
             }
             Throwable refusal = error != null ? error : reply.getException();
             if (notReadyYet(refusal) && replica.isLeader()) {
-              return CompletableFuture.supplyAsync(() -> committed(message),
+              return CompletableFuture.supplyAsync(() -> committed(message, replica.isLeader()),
                   CompletableFuture.delayedExecutor(NOT_READY_RETRY_MILLIS,
                       TimeUnit.MILLISECONDS, loop)).thenCompose(f -> f);
             }
