@@ -18,6 +18,8 @@ final class JoinWatch implements Closeable {
   /** Long enough for a few elections at the 400-800 ms timeouts, and for peers to start. */
   static final long GRACE_MILLIS = 10_000;
   private static final long PERIOD_MILLIS = 1_000;
+  /** Checks further apart than this mean the peer itself was not running in between. */
+  private static final long GAP_MILLIS = 3 * PERIOD_MILLIS;
 
   private final Replica replica;
   private final String hint;
@@ -26,7 +28,7 @@ final class JoinWatch implements Closeable {
     t.setDaemon(true);
     return t;
   });
-  private long lastLeaderMillis = System.currentTimeMillis();
+  private final LeaderAbsence absence = new LeaderAbsence(GAP_MILLIS);
   private boolean complained;
 
   JoinWatch(Replica replica, RaftTransport transport) {
@@ -41,17 +43,16 @@ final class JoinWatch implements Closeable {
   private void check() {
     try {
       RaftPeerId leader = replica.division().getInfo().getLeaderId();
-      long now = System.currentTimeMillis();
+      long silentMillis = absence.observe(leader != null, System.nanoTime());
       if (leader != null) {
         if (complained) {
           LOG.info("lockd peer {} has reached the group again; leader is {}", replica.id(), leader);
           complained = false;
         }
-        lastLeaderMillis = now;
-      } else if (!complained && now - lastLeaderMillis >= GRACE_MILLIS) {
+      } else if (!complained && silentMillis >= GRACE_MILLIS) {
         complained = true;
         LOG.error("lockd peer {} has known no Raft leader for {} s and cannot join the group: {}",
-            replica.id(), (now - lastLeaderMillis) / 1000, hint);
+            replica.id(), silentMillis / 1000, hint);
       }
     } catch (RuntimeException e) {
       LOG.warn("join watch: {}", e.toString());
