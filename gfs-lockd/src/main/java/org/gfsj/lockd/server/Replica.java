@@ -15,6 +15,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -153,19 +154,27 @@ public final class Replica implements Closeable {
    * Hands {@code message} to this peer's own Raft server, as a client request from
    * {@code client} with {@code callId}, without a network hop: only worth it while this peer
    * leads, since a follower refuses it (the reply then carries a NotLeaderException).
+   *
+   * <p>The request goes to the group's division directly, on the caller's thread. Through
+   * {@code RaftServer.submitClientRequestAsync}, Ratis 3.3.0 runs the same method on its client
+   * executor and blocks the caller until it returns: the caller waits just as long, plus two
+   * thread wake-ups per entry on the leader's path to commit.
    */
   public CompletableFuture<RaftClientReply> submitLocally(ClientId client, long callId,
       Message message) {
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(client)
+        .setServerId(id)
+        .setGroupId(group.getGroupId())
+        .setCallId(callId)
+        .setMessage(message)
+        .setType(RaftClientRequest.writeRequestType())
+        .build();
     try {
-      return server.submitClientRequestAsync(RaftClientRequest.newBuilder()
-          .setClientId(client)
-          .setServerId(id)
-          .setGroupId(group.getGroupId())
-          .setCallId(callId)
-          .setMessage(message)
-          .setType(RaftClientRequest.writeRequestType())
-          .build());
-    } catch (IOException e) {
+      return division() instanceof RaftClientAsynchronousProtocol division
+          ? division.submitClientRequestAsync(request)
+          : server.submitClientRequestAsync(request);
+    } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
