@@ -158,7 +158,8 @@ public final class Replica implements Closeable {
    * <p>The request goes to the group's division directly, on the caller's thread. Through
    * {@code RaftServer.submitClientRequestAsync}, Ratis 3.3.0 runs the same method on its client
    * executor and blocks the caller until it returns: the caller waits just as long, plus two
-   * thread wake-ups per entry on the leader's path to commit.
+   * thread wake-ups per entry on the leader's path to commit. (Should a later Ratis's division
+   * not take client requests itself, the request takes that longer way again.)
    */
   public CompletableFuture<RaftClientReply> submitLocally(ClientId client, long callId,
       Message message) {
