@@ -13,13 +13,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Not thread-safe: the join watch's one thread uses it.
  */
 final class LeaderAbsence {
-  private final long gapNanos;
+  private final PauseDetector pauses;
   private long sinceNanos;
-  private long lastCheckNanos;
-  private boolean checked;
+  private boolean counting;
 
   LeaderAbsence(long gapMillis) {
-    this.gapNanos = TimeUnit.MILLISECONDS.toNanos(gapMillis);
+    this.pauses = new PauseDetector(gapMillis);
   }
 
   /**
@@ -27,12 +26,11 @@ final class LeaderAbsence {
    * leader, 0 when it knows one.
    */
   long observe(boolean leaderKnown, long nanos) {
-    boolean resumed = checked && nanos - lastCheckNanos > gapNanos;
-    if (leaderKnown || !checked || resumed) {
+    boolean resumed = pauses.resumedAt(nanos);
+    if (resumed || leaderKnown || !counting) {
       sinceNanos = nanos;
+      counting = true;
     }
-    checked = true;
-    lastCheckNanos = nanos;
     return leaderKnown ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos - sinceNanos);
   }
 }

@@ -48,17 +48,15 @@ import org.gfsj.lockd.core.MemberState;
  * <p>Not thread-safe: the lease watcher's one thread uses it.
  */
 final class RenewalsSeen {
-  private final long gapNanos;
+  private final PauseDetector pauses;
   /** Per LIVE member: the expiry last seen, and when (this peer's monotonic clock) it was seen. */
   private final Map<Long, Sighting> seen = new HashMap<>();
-  private long lastCheckNanos;
-  private boolean checked;
 
   private record Sighting(long expiry, long sinceNanos) {}
 
   /** Checks further apart than {@code gapMillis} mean this peer was not running between them. */
   RenewalsSeen(long gapMillis) {
-    this.gapNanos = TimeUnit.MILLISECONDS.toNanos(gapMillis);
+    this.pauses = new PauseDetector(gapMillis);
   }
 
   /** This peer just began to lead: no member's count has begun. */
@@ -72,11 +70,9 @@ final class RenewalsSeen {
    * in the order given.
    */
   List<Long> lapsed(Collection<Member> members, long leaderTimeMillis, long nanos) {
-    if (checked && nanos - lastCheckNanos > gapNanos) {
+    if (pauses.resumedAt(nanos)) {
       seen.clear();
     }
-    checked = true;
-    lastCheckNanos = nanos;
     List<Long> lapsed = new ArrayList<>();
     Set<Long> live = new HashSet<>();
     for (Member m : members) {
