@@ -35,18 +35,18 @@ class LocalSubmitTest {
       Await.until(Duration.ofSeconds(20), "n1 leading its group of one, and ready",
           () -> replica.division().getInfo().isLeaderReady());
       ClientId self = ClientId.randomId();
-      RaftClientReply last = null;
       long callId = 0;
+      long previousIndex = -1;
       for (Batch batch : RandomHistory.of(new Random(7), 20)) {
-        last = replica.submitLocally(self, callId++,
+        RaftClientReply reply = replica.submitLocally(self, callId++,
             Message.valueOf(ByteString.copyFrom(batch.toByteArray())))
             .get(20, TimeUnit.SECONDS);
-        RaftClientReply reply = last;
         assertTrue(reply.isSuccess(), () -> "refused: " + reply.getException());
+        assertTrue(reply.getLogIndex() > previousIndex, "entries out of the order handed over");
+        assertTrue(replica.stateMachine().getLastAppliedTermIndex().getIndex()
+            >= reply.getLogIndex(), "the entry's reply came before it was applied");
+        previousIndex = reply.getLogIndex();
       }
-      long committed = last.getLogIndex();
-      assertTrue(replica.stateMachine().getLastAppliedTermIndex().getIndex() >= committed,
-          "the entry's reply came before it was applied");
     }
   }
 }
