@@ -67,7 +67,7 @@ public final class LockdServer implements Callable<Integer> {
 
   @Option(names = "--tls-dir",
       description = "Directory made by gfs-tool keygen holding ca.crt, ID.crt and ID.key for "
-          + "this peer's --id. Raft between peers then runs over gRPC with mutual TLS: a peer "
+          + "this peer's --id. Raft between peers then runs over mutual TLS: a peer "
           + "or tool whose certificate the cluster CA did not sign is refused. Every peer of a "
           + "cluster must have it, or none.")
   Path tlsDir;
@@ -121,7 +121,7 @@ public final class LockdServer implements Callable<Integer> {
       try {
         PeerCredentials credentials = PeerCredentials.load(tlsDir, id);
         transport = RaftTransport.tls(credentials);
-        LOG.info("Raft between peers: gRPC with mutual TLS, this peer shows {}",
+        LOG.info("Raft between peers: Netty with mutual TLS, this peer shows {}",
             credentials.subject());
       } catch (java.io.IOException e) {
         LOG.error("lockd peer {} cannot join with TLS: {}", id, e.getMessage());

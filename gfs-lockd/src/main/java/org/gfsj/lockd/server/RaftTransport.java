@@ -2,30 +2,22 @@ package org.gfsj.lockd.server;
 
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
+import org.gfsj.lockd.raftrpc.LockdRaftRpc;
 import org.gfsj.lockd.tls.PeerCredentials;
 import org.gfsj.lockd.tls.PeerDirectory;
 
 /**
- * How Raft messages travel between peers, and from tools and the peers' own clients to them.
+ * How Raft messages travel between peers, and from tools and the peers' own clients to them:
+ * always lockd's Raft RPC ({@link LockdRaftRpc}), Netty with Ratis's framing and lockd's log
+ * appender.
  *
- * <p>Without a TLS directory: Ratis over plain Netty, which costs less CPU per entry than gRPC
- * (about 1.6 ms instead of 2.9 ms per lock round trip and a quarter more throughput, measured on
- * two loaded cores) but lets anyone who reaches a Raft port take part in Raft. The leader
- * replicates with lockd's log appender ({@link LockdNettyRpc}), which lets it step down without
- * Ratis 3.3.0's 5 s stall.
- *
- * <p>With one: Ratis over gRPC with mutual TLS, each end showing a certificate signed by the
- * cluster CA, and each peer known by the name in its certificate. Ratis 3.3.0's Netty transport
- * cannot do this: its {@code NettyRpcService} and
- * {@code NettyRpcProxy} build their pipelines without an SSL handler and {@code NettyFactory}
- * ignores its parameters; only the data-stream API (unused here) takes a {@code TlsConf}. Every
- * peer of a group must use the same transport, so TLS is all or nothing per cluster.
+ * <p>Without a TLS directory the connections are plain: anyone who reaches a Raft port can take
+ * part in Raft. With one, every connection is mutual TLS, each end showing a certificate signed
+ * by the cluster CA, and each peer known by the name in its certificate. Every peer of a group
+ * must use the same setting, so TLS is all or nothing per cluster.
  */
 public final class RaftTransport {
   /** Plain Netty: no authentication between peers. */
@@ -37,7 +29,7 @@ public final class RaftTransport {
     this.credentials = credentials;
   }
 
-  /** gRPC with mutual TLS, showing {@code credentials}. */
+  /** Mutual TLS, showing {@code credentials}. */
   public static RaftTransport tls(PeerCredentials credentials) {
     return new RaftTransport(credentials);
   }
@@ -80,14 +72,8 @@ public final class RaftTransport {
 
   /** Sets the transport and the port this peer's Raft server listens on. */
   void configureServer(RaftProperties props, int port) {
-    if (credentials == null) {
-      RaftConfigKeys.Rpc.setType(props, new LockdNettyRpc());
-      NettyConfigKeys.Server.setPort(props, port);
-    } else {
-      RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-      // Clients and admin requests share the one Raft port (their own ports default to it).
-      GrpcConfigKeys.Server.setPort(props, port);
-    }
+    RaftConfigKeys.Rpc.setType(props, new LockdRaftRpc());
+    NettyConfigKeys.Server.setPort(props, port);
   }
 
   /** {@code directory} says which peer each Raft address belongs to (see PeerCredentials). */
@@ -108,12 +94,9 @@ public final class RaftTransport {
   /** The same, starting from the caller's client settings {@code props}. */
   RaftClient.Builder newClientBuilder(PeerDirectory directory, RaftProperties props) {
     RaftClient.Builder builder = RaftClient.newBuilder().setProperties(props);
-    if (credentials == null) {
-      RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-    } else {
-      RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-      Parameters parameters = credentials.raftParameters(directory);
-      builder.setParameters(parameters);
+    RaftConfigKeys.Rpc.setType(props, new LockdRaftRpc());
+    if (credentials != null) {
+      builder.setParameters(credentials.raftParameters(directory));
     }
     return builder;
   }

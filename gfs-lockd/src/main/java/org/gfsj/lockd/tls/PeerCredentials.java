@@ -17,8 +17,6 @@ import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.GrpcTlsConfig;
 
 /**
  * What one end of a Raft connection shows and trusts: its own key and certificate, and the
@@ -138,21 +136,15 @@ public final class PeerCredentials {
   }
 
   /**
-   * Ratis parameters that make its gRPC server, clients and admin clients speak TLS with this
-   * key and certificate, trust only the cluster CA, and demand a certificate of the other end.
-   * A peer's identity is its certificate's name: a certificate found at a peer's address in
-   * {@code directory} must name that peer ({@link PeerTrustManager}), and a peer speaking to
-   * this server must speak for the name in its certificate ({@link RaftIdentityCheck}).
+   * Ratis parameters that make lockd's Raft RPC (server, clients and admin clients) speak TLS
+   * with this key and certificate, trust only the cluster CA, and demand a certificate of the
+   * other end. A peer's identity is its certificate's name: a certificate found at a peer's
+   * address in {@code directory} must name that peer ({@link PeerTrustManager}), and a peer
+   * speaking to this server must speak for the name in its certificate
+   * ({@link RaftIdentityCheck}).
    */
   public Parameters raftParameters(PeerDirectory directory) {
-    Parameters parameters = new Parameters();
-    // One configuration for everything gRPC carries: Raft between peers, clients and admin.
-    GrpcConfigKeys.TLS.setConf(parameters,
-        new GrpcTlsConfig(keyManager(), new PeerTrustManager(ca, directory), true));
-    RaftIdentityCheck check = new RaftIdentityCheck();
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters,
-        (builder, services) -> builder.intercept(check));
-    return parameters;
+    return new RaftTls(keyManager(), new PeerTrustManager(ca, directory)).parameters();
   }
 
   private KeyManager keyManager() {

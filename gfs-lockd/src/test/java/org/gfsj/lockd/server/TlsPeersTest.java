@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -21,17 +23,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -44,11 +47,13 @@ import org.gfsj.lockd.client.LockdListener;
 import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.PeerStatus;
+import org.gfsj.lockd.raftrpc.LockdRaftRpc;
 import org.gfsj.lockd.testing.Await;
 import org.gfsj.lockd.testing.FreePorts;
 import org.gfsj.lockd.testing.PeerProcesses;
 import org.gfsj.lockd.tls.ClusterCa;
 import org.gfsj.lockd.tls.PeerCredentials;
+import org.gfsj.lockd.tls.RaftTls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +99,7 @@ class TlsPeersTest {
     Path tls = dir.resolve("tls");
     PeerList three = startCluster(tls, "tls");
     for (String id : peers.ids()) {
-      assertTrue(Files.readString(peers.log(id)).contains("gRPC with mutual TLS"), id);
+      assertTrue(Files.readString(peers.log(id)).contains("Netty with mutual TLS"), id);
     }
     locksAreGrantedInTurn();
 
@@ -124,9 +129,9 @@ class TlsPeersTest {
     // Knowing the cluster CA's certificate (it is not secret) is not enough: the peers demand
     // a client certificate the CA signed.
     X509Certificate clusterCa = certificate(tls.resolve("ca.crt"));
-    refused(client(new GrpcTlsConfig(key(otherTls.resolve("admin.key")),
-        certificate(otherTls.resolve("admin.crt")), List.of(clusterCa), true), three));
-    refused(client(new GrpcTlsConfig(null, null, List.of(clusterCa), false), three));
+    refused(client(new RaftTls(keyManager(key(otherTls.resolve("admin.key")),
+        certificate(otherTls.resolve("admin.crt"))), trusting(clusterCa)), three));
+    refused(client(new RaftTls(null, trusting(clusterCa)), three));
     try (RaftClient c = client(outsider, three)) {
       assertThrows(IOException.class, () -> c.admin().setConfiguration(four.raftPeers()));
     }
@@ -148,7 +153,7 @@ class TlsPeersTest {
    * A peer's identity is the name in its certificate. n2's valid certificate, under n3's name,
    * does not start a peer; and an impostor built by hand with it (no such check), speaking as
    * n3 from n3's address, is refused both ways: the peers answer its requests as n3 with
-   * PERMISSION_DENIED, and the leader will not append to n3's address when the certificate
+   * a refusal, and the leader will not append to n3's address when the certificate
    * there names n2. The group goes on without it.
    */
   @Test
@@ -187,15 +192,15 @@ class TlsPeersTest {
   private RaftServer impostor(PeerList group, Path key, Path cert, X509Certificate ca, String id)
       throws Exception {
     RaftProperties props = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-    GrpcConfigKeys.Server.setPort(props, group.raft().get(id).getPort());
+    RaftConfigKeys.Rpc.setType(props, new LockdRaftRpc());
+    NettyConfigKeys.Server.setPort(props, group.raft().get(id).getPort());
     RaftServerConfigKeys.setStorageDir(props, List.of(dir.resolve("impostor").toFile()));
     return RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(id))
         .setGroup(RaftGroup.valueOf(Replica.groupId("test"), group.raftPeers()))
         .setProperties(props)
-        .setParameters(tlsParameters(
-            new GrpcTlsConfig(key(key), certificate(cert), List.of(ca), true)))
+        .setParameters(new RaftTls(keyManager(key(key), certificate(cert)), trusting(ca))
+            .parameters())
         .setStateMachine(new BaseStateMachine())
         .setOption(RaftStorage.StartupOption.FORMAT)
         .build();
@@ -258,13 +263,13 @@ class TlsPeersTest {
         .build();
   }
 
-  /** A gRPC client made by hand, without PeerCredentials' checks. */
-  private static RaftClient client(GrpcTlsConfig tls, PeerList current) {
+  /** A Raft client made by hand, without PeerCredentials' checks. */
+  private static RaftClient client(RaftTls tls, PeerList current) {
     RaftProperties props = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
+    RaftConfigKeys.Rpc.setType(props, new LockdRaftRpc());
     return RaftClient.newBuilder()
         .setProperties(props)
-        .setParameters(tlsParameters(tls))
+        .setParameters(tls.parameters())
         .setClientId(ClientId.randomId())
         .setRaftGroup(RaftGroup.valueOf(Replica.groupId("test"), current.raftPeers()))
         .setRetryPolicy(RetryPolicies.noRetry())
@@ -284,9 +289,24 @@ class TlsPeersTest {
         .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
   }
 
-  private static Parameters tlsParameters(GrpcTlsConfig tls) {
-    Parameters parameters = new Parameters();
-    GrpcConfigKeys.TLS.setConf(parameters, tls);
-    return parameters;
+  /** Shows {@code cert} with {@code key}. */
+  private static KeyManager keyManager(PrivateKey key, X509Certificate cert) throws Exception {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("k", key, new char[0], new Certificate[] {cert});
+    KeyManagerFactory f = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    f.init(store, new char[0]);
+    return f.getKeyManagers()[0];
+  }
+
+  /** Trusts what {@code ca} signed, with no check of which peer is where. */
+  private static X509TrustManager trusting(X509Certificate ca) throws Exception {
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    store.setCertificateEntry("ca", ca);
+    TrustManagerFactory f =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    f.init(store);
+    return (X509TrustManager) f.getTrustManagers()[0];
   }
 }
