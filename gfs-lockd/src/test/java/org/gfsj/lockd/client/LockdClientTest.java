@@ -51,13 +51,6 @@ class LockdClientTest {
     return c;
   }
 
-  private String leader() {
-    Await.until(Duration.ofSeconds(20), "a leader", () -> cluster.peers().raft().keySet()
-        .stream().anyMatch(id -> cluster.replica(id).isLeader()));
-    return cluster.peers().raft().keySet().stream()
-        .filter(id -> cluster.replica(id).isLeader()).findFirst().orElseThrow();
-  }
-
   private static <T> T get(CompletableFuture<T> f) throws Exception {
     return f.get(20, TimeUnit.SECONDS);
   }
@@ -117,7 +110,7 @@ class LockdClientTest {
     Await.until(Duration.ofSeconds(10), "b queued", () -> cluster.replica("n3").stateMachine()
         .read(applier -> applier.space().resource(other).waitingHolders().size() == 1));
 
-    String leader = leader();
+    String leader = cluster.leader();
     InetSocketAddress leaderAddress = cluster.clientAddress(leader).get(0);
     Await.until(Duration.ofSeconds(10), "b on the leader",
         () -> leaderAddress.equals(b.connectedPeer().join()));
@@ -135,7 +128,7 @@ class LockdClientTest {
 
   @Test
   void aClientStaysOnItsFollowerWhileTheLeaderCannotBeReached() throws Exception {
-    String leader = leader();
+    String leader = cluster.leader();
     cluster.closeClientPort(leader);
     String follower = cluster.peers().raft().keySet().stream()
         .filter(id -> !id.equals(leader)).findFirst().orElseThrow();

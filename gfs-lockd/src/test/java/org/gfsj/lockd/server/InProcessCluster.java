@@ -3,11 +3,13 @@ package org.gfsj.lockd.server;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.gfsj.lockd.core.Compatibility;
+import org.gfsj.lockd.testing.Await;
 import org.gfsj.lockd.testing.FreePorts;
 import org.gfsj.lockd.testing.PeerDirectories;
 import org.gfsj.lockd.wire.ClusterSecret;
@@ -121,6 +123,18 @@ public final class InProcessCluster implements AutoCloseable {
 
   public Replica replica(String id) {
     return replicas.get(id);
+  }
+
+  /** The peer that leads and is ready to take entries, once there is one (at most 30 s). */
+  public String leader() {
+    String[] found = new String[1];
+    Await.until(Duration.ofSeconds(30), "a ready leader", () -> {
+      found[0] = replicas.keySet().stream()
+          .filter(id -> replicas.get(id).division().getInfo().isLeaderReady())
+          .findFirst().orElse(null);
+      return found[0] != null;
+    });
+    return found[0];
   }
 
   @Override

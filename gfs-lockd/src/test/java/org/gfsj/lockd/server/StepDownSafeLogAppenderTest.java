@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +15,6 @@ import java.util.stream.Stream;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.leader.LogAppender;
 import org.apache.ratis.server.leader.StepDownSafeLogAppender;
-import org.gfsj.lockd.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +28,7 @@ class StepDownSafeLogAppenderTest {
   @Test
   void aFollowersTermIsHandledWhileTheServerMonitorIsHeld() throws Exception {
     try (InProcessCluster cluster = new InProcessCluster(dir, 3)) {
-      Await.until(Duration.ofSeconds(30), "a leader, ready", () -> leader(cluster) != null);
-      String leader = leader(cluster);
+      String leader = cluster.leader();
       RaftServer.Division division = cluster.replica(leader).division();
       List<LogAppender> appenders = appenders(division);
       assertEquals(2, appenders.size(), "one appender per follower");
@@ -52,12 +49,6 @@ class StepDownSafeLogAppenderTest {
         assertFalse(stepDown, "a follower in the leader's own term is no reason to step down");
       }
     }
-  }
-
-  private static String leader(InProcessCluster cluster) {
-    return Stream.of("n1", "n2", "n3")
-        .filter(id -> cluster.replica(id).division().getInfo().isLeaderReady())
-        .findFirst().orElse(null);
   }
 
   /** The leader's appenders; Ratis offers no public way to them. */
