@@ -80,7 +80,8 @@ public final class LockdBenchCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("gfsj-lockd-bench");
     try (BenchProcesses processes = new BenchProcesses(dir)) {
       List<PairRunner> runners = new ArrayList<>();
-      runners.add(new LockdPairs(processes.startLockd(), processes::lockdCpu));
+      runners.add(new LockdPairs("gfs-lockd", processes.startLockd(List.of()), null,
+          processes::lockdCpu));
       if (etcd) {
         Process driver = processes.startEtcdDriver(processes.startEtcd(3));
         runners.add(new EtcdPairs(driver, processes.log("etcd-driver"), processes::etcdCpu,
