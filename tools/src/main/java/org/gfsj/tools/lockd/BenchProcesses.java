@@ -30,6 +30,8 @@ import org.gfsj.lockd.server.LockdServer;
  */
 final class BenchProcesses implements AutoCloseable {
   private static final Duration READY = Duration.ofSeconds(60);
+  /** The ids of the three lockd peers {@link #startLockd} starts. */
+  static final List<String> LOCKD_IDS = List.of("n1", "n2", "n3");
 
   private final Path dir;
   /** Every process started and not stopped yet; read by the shutdown hook's thread too. */
@@ -46,24 +48,31 @@ final class BenchProcesses implements AutoCloseable {
   }
 
   /**
-   * Starts three lockd peers; returns their client addresses once all accept connections. The
-   * ports are free when chosen, but another process can take one before a peer binds it (seen
-   * on the shared machine); then all three start again on new ports, up to three times.
+   * Starts three lockd peers, each also given {@code peerOptions} (e.g. {@link
+   * BenchCredentials#peerOptions}); returns their client addresses once all accept connections.
+   * The ports are free when chosen, but another process can take one before a peer binds it
+   * (seen on the shared machine); then all three start again on new ports, up to three times.
    */
-  List<InetSocketAddress> startLockd() throws IOException, InterruptedException {
+  List<InetSocketAddress> startLockd(List<String> peerOptions)
+      throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      int[] raft = {freePair(), freePair(), freePair()};
-      String peers = "n1=127.0.0.1:" + raft[0] + ",n2=127.0.0.1:" + raft[1] + ",n3=127.0.0.1:"
-          + raft[2];
+      int[] raft = new int[LOCKD_IDS.size()];
+      List<String> spec = new ArrayList<>();
+      for (int i = 0; i < raft.length; i++) {
+        raft[i] = freePair();
+        spec.add(LOCKD_IDS.get(i) + "=127.0.0.1:" + raft[i]);
+      }
+      String peers = String.join(",", spec);
       List<InetSocketAddress> clients = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        String id = "n" + (i + 1);
+      for (int i = 0; i < raft.length; i++) {
+        String id = LOCKD_IDS.get(i);
         List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
         command.addAll(peerJvmOptions(id));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
             LockdServer.class.getName(), "--id", id, "--peers", peers, "--dir",
             dir.resolve(id).toString()));
+        command.addAll(peerOptions);
         spawn(id, lockd, command);
         clients.add(InetSocketAddress.createUnresolved("127.0.0.1", raft[i] + 1));
       }
@@ -78,10 +87,9 @@ final class BenchProcesses implements AutoCloseable {
         }
         System.err.println("a lockd port was taken meanwhile; starting the peers on new ports");
         stop(lockd);
-        for (int i = 1; i <= 3; i++) {
-          deleteTree(dir.resolve("n" + i));
-          Files.move(dir.resolve("n" + i + ".log"), dir.resolve("n" + i + ".port-taken-"
-              + attempt + ".log"));
+        for (String id : LOCKD_IDS) {
+          deleteTree(dir.resolve(id));
+          Files.move(log(id), dir.resolve(id + ".port-taken-" + attempt + ".log"));
         }
       }
     }
@@ -100,8 +108,8 @@ final class BenchProcesses implements AutoCloseable {
   }
 
   private boolean lockdLogsSay(String text) throws IOException {
-    for (int i = 1; i <= 3; i++) {
-      Path log = dir.resolve("n" + i + ".log");
+    for (String id : LOCKD_IDS) {
+      Path log = log(id);
       if (Files.exists(log) && Files.readString(log).contains(text)) {
         return true;
       }

@@ -37,6 +37,8 @@ import picocli.CommandLine.Option;
 public final class LockdBenchCommand implements Callable<Integer> {
   private static final int SETTLE_ROUND_SECONDS = 10;
   private static final int SETTLE_COMPILER_PERCENT = 5;
+  private static final String PLAIN_NAME = "gfs-lockd";
+  private static final String SECURE_NAME = "gfs-lockd (TLS+secret)";
 
   @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
       description = "Concurrent client counts (default: ${DEFAULT-VALUE}).")
@@ -63,6 +65,14 @@ public final class LockdBenchCommand implements Callable<Integer> {
           + "their compilers take 30-60%% of their CPU (default: ${DEFAULT-VALUE}).")
   int settleSeconds;
 
+  @Option(names = "--secure", description = "Run the lockd peers as a production cluster runs "
+      + "them: each with --tls-dir (Raft between the peers over gRPC with mutual TLS, "
+      + "certificates from a throwaway cluster CA made in the bench's temporary directory) and "
+      + "--secret-file (a random cluster secret; the bench's clients and status queries show "
+      + "it, and every frame on the client port carries an HMAC). The table then names the "
+      + "system " + SECURE_NAME + ". etcd runs as without it.")
+  boolean secure;
+
   @Option(names = "--etcd", description = "Also measure etcd through its own lock API with "
       + "jetcd (the etcd binary must be on PATH and tools/etcd-driver built).")
   boolean etcd;
@@ -80,7 +90,15 @@ public final class LockdBenchCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("gfsj-lockd-bench");
     try (BenchProcesses processes = new BenchProcesses(dir)) {
       List<PairRunner> runners = new ArrayList<>();
-      runners.add(new LockdPairs(processes.startLockd(), processes::lockdCpu));
+      if (secure) {
+        BenchCredentials credentials = BenchCredentials.create(dir, BenchProcesses.LOCKD_IDS);
+        runners.add(new LockdPairs(SECURE_NAME,
+            processes.startLockd(credentials.peerOptions()), credentials.secret(),
+            processes::lockdCpu));
+      } else {
+        runners.add(new LockdPairs(PLAIN_NAME, processes.startLockd(List.of()), null,
+            processes::lockdCpu));
+      }
       if (etcd) {
         Process driver = processes.startEtcdDriver(processes.startEtcd(3));
         runners.add(new EtcdPairs(driver, processes.log("etcd-driver"), processes::etcdCpu,

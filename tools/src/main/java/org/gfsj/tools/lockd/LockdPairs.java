@@ -15,16 +15,29 @@ import org.gfsj.lockd.client.LockdClientConfig;
 import org.gfsj.lockd.client.LockdListener;
 import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.core.ResourceName;
+import org.gfsj.lockd.wire.ClusterSecret;
 
-/** Lock+unlock pairs through {@link LockdClient}, one registered node per session. */
+/**
+ * Lock+unlock pairs through {@link LockdClient}, one registered node per session; sessions and
+ * status queries show the cluster secret when the peers demand one.
+ */
 final class LockdPairs implements PairRunner {
+  private final String name;
   private final List<InetSocketAddress> peers;
+  private final ClusterSecret secret;
   private final List<LockdClient> clients = new ArrayList<>();
   private final Supplier<Duration> serverCpu;
   private int generation;
 
-  LockdPairs(List<InetSocketAddress> peers, Supplier<Duration> serverCpu) {
+  /**
+   * {@code name} is the system as the table names it; {@code secret} is the cluster secret the
+   * peers were started with, or null.
+   */
+  LockdPairs(String name, List<InetSocketAddress> peers, ClusterSecret secret,
+      Supplier<Duration> serverCpu) {
+    this.name = name;
     this.peers = peers;
+    this.secret = secret;
     this.serverCpu = serverCpu;
   }
 
@@ -37,7 +50,7 @@ final class LockdPairs implements PairRunner {
   @Override
   public OptionalLong logEntries() {
     long most = -1;
-    try (LockdAdmin admin = new LockdAdmin(2_000, null)) {
+    try (LockdAdmin admin = new LockdAdmin(2_000, secret)) {
       for (InetSocketAddress peer : peers) {
         try {
           most = Math.max(most, admin.status(peer).getAppliedIndex());
@@ -51,7 +64,7 @@ final class LockdPairs implements PairRunner {
 
   @Override
   public String name() {
-    return "gfs-lockd";
+    return name;
   }
 
   @Override
@@ -59,8 +72,9 @@ final class LockdPairs implements PairRunner {
     generation++;
     List<CompletableFuture<LockdClient>> pending = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      pending.add(LockdClient.connect(LockdClientConfig.defaults(peers,
-          "bench-" + generation + "-" + i), new LockdListener() {}));
+      LockdClientConfig config =
+          LockdClientConfig.defaults(peers, "bench-" + generation + "-" + i).withSecret(secret);
+      pending.add(LockdClient.connect(config, new LockdListener() {}));
     }
     for (CompletableFuture<LockdClient> f : pending) {
       clients.add(f.get(60, TimeUnit.SECONDS));
