@@ -66,7 +66,7 @@ public final class LockdBenchCommand implements Callable<Integer> {
   int settleSeconds;
 
   @Option(names = "--secure", description = "Run the lockd peers as a production cluster runs "
-      + "them: each with --tls-dir (Raft between the peers over gRPC with mutual TLS, "
+      + "them: each with --tls-dir (Raft between the peers with mutual TLS, "
       + "certificates from a throwaway cluster CA made in the bench's temporary directory) and "
       + "--secret-file (a random cluster secret; the bench's clients and status queries show "
       + "it, and every frame on the client port carries an HMAC). The table then names the "

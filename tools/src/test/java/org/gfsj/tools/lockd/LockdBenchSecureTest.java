@@ -43,7 +43,7 @@ class LockdBenchSecureTest {
       }
       for (String id : BenchProcesses.LOCKD_IDS) {
         String log = Files.readString(processes.log(id));
-        assertTrue(log.contains("gRPC with mutual TLS"), id + " did not start with TLS: " + log);
+        assertTrue(log.contains("Netty with mutual TLS"), id + " did not start with TLS: " + log);
       }
     }
   }
