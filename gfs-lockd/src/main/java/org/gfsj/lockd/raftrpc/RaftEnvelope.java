@@ -10,7 +10,6 @@ import org.apache.ratis.thirdparty.com.google.protobuf.MessageLite;
 import org.apache.ratis.thirdparty.io.netty.channel.ChannelPipeline;
 import org.apache.ratis.thirdparty.io.netty.handler.codec.protobuf.ProtobufDecoder;
 import org.apache.ratis.thirdparty.io.netty.handler.codec.protobuf.ProtobufEncoder;
-import org.apache.ratis.thirdparty.io.netty.handler.codec.protobuf.ProtobufVarint32FrameDecoder;
 import org.apache.ratis.thirdparty.io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import org.apache.ratis.util.ProtoUtils;
 
@@ -24,11 +23,17 @@ final class RaftEnvelope {
   private RaftEnvelope() {}
 
   /**
+   * The largest frame either end takes: four times Ratis's largest default message (a 16 MiB
+   * snapshot chunk; appends stop at 4 MiB of entries).
+   */
+  static final int MAX_FRAME_BYTES = 64 << 20;
+
+  /**
    * Adds the framing to {@code p}: varint-length-prefixed protobuf messages, {@code inbound}
    * being the type that arrives.
    */
   static void frame(ChannelPipeline p, MessageLite inbound) {
-    p.addLast(new ProtobufVarint32FrameDecoder());
+    p.addLast(new BoundedFrameDecoder(MAX_FRAME_BYTES));
     p.addLast(new ProtobufDecoder(inbound));
     p.addLast(new ProtobufVarint32LengthFieldPrepender());
     p.addLast(new ProtobufEncoder());

@@ -1,8 +1,11 @@
 package org.gfsj.lockd.raftrpc;
 
+import static org.apache.ratis.proto.netty.NettyProtos.RaftNettyServerRequestProto.RaftNettyServerRequestCase.RAFTNETTYSERVERREQUEST_NOT_SET;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesReplyProto;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
@@ -30,8 +33,10 @@ import org.apache.ratis.thirdparty.io.netty.channel.ChannelPipeline;
 import org.apache.ratis.thirdparty.io.netty.channel.EventLoopGroup;
 import org.apache.ratis.thirdparty.io.netty.channel.SimpleChannelInboundHandler;
 import org.apache.ratis.thirdparty.io.netty.channel.socket.SocketChannel;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.NotSslRecordException;
 import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslHandler;
 import org.apache.ratis.util.NettyUtils;
+import org.gfsj.lockd.tls.Complaints;
 import org.gfsj.lockd.tls.RaftIdentityCheck;
 import org.gfsj.lockd.tls.RaftTls;
 import org.slf4j.Logger;
@@ -51,6 +56,7 @@ final class RaftServerEndpoint
   private final RaftTls tls;
   private final RaftServerDispatch dispatch;
   private final RaftIdentityCheck identity = new RaftIdentityCheck();
+  private final Complaints complaints = new Complaints(LOG);
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final InetSocketAddress bindAddress;
@@ -183,10 +189,10 @@ final class RaftServerEndpoint
       extends SimpleChannelInboundHandler<RaftNettyServerRequestProto> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, RaftNettyServerRequestProto q) {
-      if (q.getRaftNettyServerRequestCase()
-          == RaftNettyServerRequestProto.RaftNettyServerRequestCase.RAFTNETTYSERVERREQUEST_NOT_SET) {
-        LOG.warn("{}: closing Raft connection from {}: a request without a payload",
-            getId(), ctx.channel().remoteAddress());
+      if (q.getRaftNettyServerRequestCase() == RAFTNETTYSERVERREQUEST_NOT_SET) {
+        InetSocketAddress from = (InetSocketAddress) ctx.channel().remoteAddress();
+        complaints.log(from.getHostString() + " empty", getId() + ": closed a Raft "
+            + "connection from " + from + ": a request without a payload");
         ctx.close();
         return;
       }
@@ -205,10 +211,20 @@ final class RaftServerEndpoint
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      // A refused handshake or a frame that does not parse: the stream cannot go on in order.
-      LOG.debug("{}: closing Raft connection from {}: {}", getId(),
-          ctx.channel().remoteAddress(), cause.toString());
+      // A broken connection, a refused handshake or a frame that does not parse: the stream
+      // cannot go on in order.
       ctx.close();
+      boolean handshake = cause instanceof NotSslRecordException
+          || cause instanceof SSLException || cause.getCause() instanceof SSLException;
+      InetSocketAddress from = (InetSocketAddress) ctx.channel().remoteAddress();
+      if (!handshake && cause instanceof IOException) {
+        LOG.debug("{}: Raft connection from {} broke: {}", getId(), from, cause.toString());
+        return;
+      }
+      complaints.log(from.getHostString() + (handshake ? " tls" : " frame"), getId()
+          + ": closed a Raft connection from " + from + ": " + cause.getMessage() + (handshake
+              ? "; it showed no certificate of this cluster's CA (gfs-tool keygen makes them)"
+              : "; it does not speak lockd's Raft protocol"));
     }
   }
 }

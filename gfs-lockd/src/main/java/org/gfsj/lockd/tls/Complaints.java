@@ -6,20 +6,21 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
- * Error lines about a refused impostor, at most one per kind every {@link #EVERY_MILLIS}: Raft
- * retries every few milliseconds, and the log should say what is wrong, not drown in it.
+ * Error lines about a refused impostor or stranger, at most one per kind every
+ * {@link #EVERY_MILLIS}: Raft retries every few milliseconds, and the log should say what is
+ * wrong, not drown in it.
  */
-final class Complaints {
+public final class Complaints {
   static final long EVERY_MILLIS = 30_000;
 
   private final Logger log;
   private final Map<String, Long> lastNanos = new ConcurrentHashMap<>();
 
-  Complaints(Logger log) {
+  public Complaints(Logger log) {
     this.log = log;
   }
 
-  void log(String kind, String message) {
+  public void log(String kind, String message) {
     long now = System.nanoTime();
     Long last = lastNanos.get(kind);
     if (last != null && now - last < TimeUnit.MILLISECONDS.toNanos(EVERY_MILLIS)) {
