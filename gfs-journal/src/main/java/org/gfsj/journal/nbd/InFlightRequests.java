@@ -37,6 +37,16 @@ final class InFlightRequests implements NbdReplyDecoder.PayloadLengths {
     return byHandle.isEmpty();
   }
 
+  /** Whether a request still waits for its reply: one in the table and not abandoned. */
+  boolean anyAwaited() {
+    for (NbdRequest r : byHandle.values()) {
+      if (!r.abandoned) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   int size() {
     return byHandle.size();
   }

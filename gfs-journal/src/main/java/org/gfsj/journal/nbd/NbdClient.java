@@ -334,8 +334,9 @@ final class NbdClient implements Closeable {
   }
 
   /**
-   * Waits for the requests in flight to be answered (each within its timeout), tells the server
-   * goodbye with NBD_CMD_DISC, and stops the event loop.
+   * Waits for the requests in flight to be answered (each within its timeout; not for late
+   * replies to those that timed out already), tells the server goodbye with NBD_CMD_DISC, and
+   * stops the event loop.
    */
   @Override
   public void close() throws IOException {
@@ -359,7 +360,9 @@ final class NbdClient implements Closeable {
     if (channel == null) {
       failAll(new BlockDeviceException(name, "closed while the server was unreachable"));
     }
-    if (!inFlight.isEmpty()) {
+    // Abandoned requests' callers already have their timeout; a server that never answers
+    // them must not hold the close up.
+    if (inFlight.anyAwaited()) {
       loop.schedule(() -> disconnectWhenIdle(idle), 1, TimeUnit.MILLISECONDS);
       return;
     }

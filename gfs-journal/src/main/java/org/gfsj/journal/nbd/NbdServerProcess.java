@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -73,13 +74,15 @@ public final class NbdServerProcess implements Closeable {
   private final Path pidFile;
   private final Path logFile;
   private final int port;
+  private final List<Path> transactionLogs;
   private long pid;
 
-  private NbdServerProcess(Path runDir, int port) {
+  private NbdServerProcess(Path runDir, int port, List<Path> transactionLogs) {
     this.config = runDir.resolve("nbd-server.conf");
     this.pidFile = runDir.resolve("nbd-server.pid");
     this.logFile = runDir.resolve("nbd-server.log");
     this.port = port;
+    this.transactionLogs = transactionLogs;
   }
 
   /**
@@ -89,7 +92,9 @@ public final class NbdServerProcess implements Closeable {
   public static NbdServerProcess start(Path runDir, int port, List<Export> exports)
       throws IOException {
     Files.createDirectories(runDir);
-    NbdServerProcess server = new NbdServerProcess(runDir.toAbsolutePath(), port);
+    NbdServerProcess server = new NbdServerProcess(runDir.toAbsolutePath(), port,
+        exports.stream().map(Export::transactionLog).filter(Objects::nonNull)
+            .map(Path::toAbsolutePath).toList());
     // splice moves request data between socket and image in the kernel, sparing nbd-server a
     // copy: as a deployment tuned for speed would run it.
     String text = "[generic]\nlistenaddr = 127.0.0.1\nport = " + port + "\nallowlist = false\n"
@@ -113,6 +118,7 @@ public final class NbdServerProcess implements Closeable {
       throw new IllegalStateException("nbd-server " + pid + " is still running");
     }
     Files.deleteIfExists(pidFile);
+    clearLogSemaphores();
     Process launcher;
     try {
       launcher = new ProcessBuilder("nbd-server", "-C", config.toString(), "-p",
@@ -165,6 +171,7 @@ public final class NbdServerProcess implements Closeable {
     }
     signal("TERM", List.of(pid));
     awaitGone();
+    clearLogSemaphores();
   }
 
   /** Kills the server and its per-connection children with SIGKILL, as a crash. */
@@ -175,6 +182,7 @@ public final class NbdServerProcess implements Closeable {
     List<Long> all = family();
     signal("KILL", all);
     awaitGone();
+    clearLogSemaphores();
   }
 
   /** Stops the server and its children with SIGSTOP: connections stay up, nothing is answered. */
@@ -199,6 +207,26 @@ public final class NbdServerProcess implements Closeable {
   @Override
   public void close() throws IOException {
     stop();
+  }
+
+  /**
+   * Removes nbd-server's semaphores for this server's transaction logs. Each child serialises
+   * its log writes with a named POSIX semaphore, {@code /dev/shm/sem.nbd-server-DEV-INODE} of
+   * the log file, and unlinks it only when it ends normally. A child killed while holding it
+   * leaves it locked, and every later child on a log with that device and inode (the same file
+   * after a restart, or a new file given a freed inode, in this run or a later one) waits on it
+   * forever and answers no request: seen as hung writes in NbdBlockDeviceTest.
+   */
+  private void clearLogSemaphores() throws IOException {
+    for (Path log : transactionLogs) {
+      if (!Files.exists(log)) {
+        Files.createFile(log); // so that its inode is known before nbd-server opens it
+      }
+      long dev = (Long) Files.getAttribute(log, "unix:dev");
+      long inode = (Long) Files.getAttribute(log, "unix:ino");
+      Files.deleteIfExists(Path.of("/dev/shm", "sem.nbd-server-" + Long.toHexString(dev) + "-"
+          + Long.toHexString(inode)));
+    }
   }
 
   private List<Long> family() {

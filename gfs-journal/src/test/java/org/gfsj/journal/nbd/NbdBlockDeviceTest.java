@@ -283,6 +283,42 @@ class NbdBlockDeviceTest {
     assertEquals(connection, servingChildren(), "the same connection, not a new one");
   }
 
+  /**
+   * nbd-server serialises a transaction log's writes with a named semaphore that a killed child
+   * leaves locked; a server started on that log again must still answer (the harness clears it).
+   */
+  @Test
+  @Timeout(60)
+  void serverStartedOverAStaleLockedLogSemaphoreAnswers() throws Exception {
+    server.stop();
+    long dev = (Long) Files.getAttribute(log, "unix:dev");
+    long inode = (Long) Files.getAttribute(log, "unix:ino");
+    Path semaphore = Path.of("/dev/shm", "sem.nbd-server-" + Long.toHexString(dev) + "-"
+        + Long.toHexString(inode));
+    // All zeroes is glibc's semaphore with value 0: locked, no one waiting.
+    Files.write(semaphore, new byte[32]);
+    server.start();
+    NbdBlockDevice d = device("disk", NbdClientOptions.defaults()
+        .withRequestTimeout(Duration.ofSeconds(10)));
+    d.write(5, pattern(5, 1, 3));
+    assertArrayEquals(pattern(5, 1, 3).array(), imageBytes(5, 1));
+  }
+
+  /**
+   * A request that timed out stays in the client's table until its late reply; a server that
+   * never sends one must not make close wait for it and then fail.
+   */
+  @Test
+  @Timeout(30)
+  void closeDoesNotWaitForRepliesToRequestsThatTimedOut() throws Exception {
+    NbdBlockDevice d = device("disk", NbdClientOptions.defaults()
+        .withRequestTimeout(Duration.ofMillis(300)));
+    d.write(3, pattern(3, 1, 5));
+    server.pause();
+    assertThrows(BlockDeviceException.class, () -> d.read(3, ByteBuffer.allocate(BLOCK)));
+    d.close();
+  }
+
   /** nbd-server's per-connection processes: a new one means the client reconnected. */
   private List<Long> servingChildren() {
     return ProcessHandle.of(server.pid()).orElseThrow().children().map(ProcessHandle::pid)
