@@ -1,5 +1,6 @@
 package org.gfsj.tools;
 
+import org.gfsj.lockd.raftrpc.RaftSerialFilter;
 import org.gfsj.tools.fs.JournalsCommand;
 import org.gfsj.tools.fs.SuperBlockCommand;
 import org.gfsj.tools.lockd.KeygenCommand;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
 public final class GfsTool {
 
   public static void main(String[] args) {
+    RaftSerialFilter.install(); // lockd set-peers speaks Raft
     System.exit(new CommandLine(new GfsTool()).execute(args));
   }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.core.LockMode;
+import org.gfsj.lockd.raftrpc.RaftSerialFilter;
 import org.gfsj.lockd.tls.PeerCredentials;
 import org.gfsj.lockd.wire.ClusterSecret;
 import org.gfsj.lockd.wire.NettyTransport;
@@ -82,6 +83,7 @@ public final class LockdServer implements Callable<Integer> {
   String unsafePair;
 
   public static void main(String[] args) {
+    RaftSerialFilter.install();
     System.exit(new CommandLine(new LockdServer()).execute(args));
   }
 
