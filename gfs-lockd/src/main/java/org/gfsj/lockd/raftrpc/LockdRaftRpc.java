@@ -19,9 +19,9 @@ import org.gfsj.lockd.tls.RaftTls;
 /**
  * lockd's Raft RPC: Ratis's Netty framing, mutual TLS when the {@link Parameters} carry a
  * {@link RaftTls}, and lockd's log appender ({@link StepDownSafeLogAppender}), which lets a
- * leader step down without Ratis 3.3.0's 5 s stall. Without TLS it is wire-compatible with
- * Ratis's own Netty peers and clients. Ratis finds it by class name in {@code raft.rpc.type},
- * so it needs a public no-argument constructor.
+ * leader step down without Ratis 3.3.0's 5 s stall. Without TLS it speaks Ratis's Netty
+ * framing, so Ratis's own Netty clients are answered (RatisNettyClientTest). Ratis finds it by
+ * class name in {@code raft.rpc.type}, so it needs a public no-argument constructor.
  */
 public final class LockdRaftRpc implements RpcType {
   @Override
