@@ -187,6 +187,9 @@ final class RaftServerEndpoint
   /** One per connection: checks who speaks (with TLS), then answers on this Netty thread. */
   private final class RequestHandler
       extends SimpleChannelInboundHandler<RaftNettyServerRequestProto> {
+    /** The name in the other end's certificate, read once: a connection keeps its session. */
+    private String certificateName;
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, RaftNettyServerRequestProto q) {
       if (q.getRaftNettyServerRequestCase() == RAFTNETTYSERVERREQUEST_NOT_SET) {
@@ -198,8 +201,11 @@ final class RaftServerEndpoint
       }
       if (tls != null && RaftEnvelope.fromPeer(q)) {
         RaftRpcRequestProto header = RaftEnvelope.header(q);
-        String refused = identity.refusal(ctx.pipeline().get(SslHandler.class).engine()
-                .getSession(), header.getRequestorId().toStringUtf8(),
+        if (certificateName == null) {
+          certificateName = RaftIdentityCheck.certificateName(
+              ctx.pipeline().get(SslHandler.class).engine().getSession());
+        }
+        String refused = identity.refusal(certificateName, header.getRequestorId().toStringUtf8(),
             q.getRaftNettyServerRequestCase().name(), ctx.channel().remoteAddress());
         if (refused != null) {
           ctx.writeAndFlush(RaftEnvelope.failure(header, new IOException(refused)));

@@ -19,11 +19,11 @@ public final class RaftIdentityCheck {
       new Complaints(LoggerFactory.getLogger(RaftIdentityCheck.class));
 
   /**
-   * Null if the connection whose TLS session is {@code session} may speak for peer
-   * {@code claimed}; otherwise why not, also logged. {@code what} names the request.
+   * Null if a connection whose certificate names {@code named} (see {@link #certificateName})
+   * may speak for peer {@code claimed}; otherwise why not, also logged. {@code what} names the
+   * request.
    */
-  public String refusal(SSLSession session, String claimed, String what, SocketAddress from) {
-    String named = certificateName(session);
+  public String refusal(String named, String claimed, String what, SocketAddress from) {
     if (named != null && named.equals(claimed)) {
       return null;
     }
@@ -34,7 +34,8 @@ public final class RaftIdentityCheck {
     return why;
   }
 
-  private static String certificateName(SSLSession session) {
+  /** The name in the certificate the other end of {@code session} showed, or null. */
+  public static String certificateName(SSLSession session) {
     try {
       Certificate[] chain = session.getPeerCertificates();
       return chain.length > 0 && chain[0] instanceof X509Certificate x
