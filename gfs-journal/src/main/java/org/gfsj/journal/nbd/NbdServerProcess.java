@@ -118,6 +118,11 @@ public final class NbdServerProcess implements Closeable {
       throw new IllegalStateException("nbd-server " + pid + " is still running");
     }
     Files.deleteIfExists(pidFile);
+    for (Path log : transactionLogs) {
+      if (!Files.exists(log)) {
+        Files.createFile(log); // so that its inode, and so its semaphore, is known before start
+      }
+    }
     clearLogSemaphores();
     Process launcher;
     try {
@@ -220,7 +225,7 @@ public final class NbdServerProcess implements Closeable {
   private void clearLogSemaphores() throws IOException {
     for (Path log : transactionLogs) {
       if (!Files.exists(log)) {
-        Files.createFile(log); // so that its inode is known before nbd-server opens it
+        continue;
       }
       long dev = (Long) Files.getAttribute(log, "unix:dev");
       long inode = (Long) Files.getAttribute(log, "unix:ino");
