@@ -42,7 +42,8 @@ public final class LockdServer implements Callable<Integer> {
   String peers;
 
   @Option(names = "--dir", required = true,
-      description = "Data directory: Raft log and RocksDB snapshots.")
+      description = "Data directory: Raft log, RocksDB snapshots, and the copy of RocksDB's "
+          + "native library that the peer loads (so it must not be mounted noexec).")
   Path dir;
 
   @Option(names = "--client-port", description = "Port for clients (default: this peer's"
@@ -85,6 +86,19 @@ public final class LockdServer implements Callable<Integer> {
   public static void main(String[] args) {
     RaftSerialFilter.install();
     System.exit(new CommandLine(new LockdServer()).execute(args));
+  }
+
+  /**
+   * What went wrong, without the wrappers Ratis's start puts around it: the first cause that
+   * says more than its own cause does.
+   */
+  private static String reason(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && (t.getMessage() == null
+        || t.getMessage().equals(t.getCause().toString()))) {
+      t = t.getCause();
+    }
+    return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 
   @Override
@@ -144,7 +158,13 @@ public final class LockdServer implements Callable<Integer> {
     int port = clientPort != null ? clientPort : list.clientPort(id);
     Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery,
         transport);
-    replica.start();
+    try {
+      replica.start();
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.error("lockd peer {} cannot start", id, e);
+      System.err.println("gfs-lockd: peer " + id + " cannot start: " + reason(e));
+      return 1;
+    }
     ClientEndpoint endpoint =
         new ClientEndpoint(replica, new InetSocketAddress(raftAddress.getHostString(), port),
             secret);

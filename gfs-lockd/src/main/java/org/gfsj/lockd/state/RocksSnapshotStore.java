@@ -39,15 +39,13 @@ final class RocksSnapshotStore implements StateMachineStorage {
   private static final Pattern NAME = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
   private static final int KEEP = 2;
 
-  static {
-    RocksDB.loadLibrary();
-  }
-
   private volatile File dir;
   private volatile SnapshotInfo latest;
 
   @Override
   public void init(RaftStorage raftStorage) throws IOException {
+    // The peer's data directory (--dir), which holds the Raft group's directory.
+    RocksLibrary.loadInto(raftStorage.getStorageDir().getRoot().toPath().getParent());
     dir = raftStorage.getStorageDir().getStateMachineDir();
     Files.createDirectories(dir.toPath());
     latest = findLatest();

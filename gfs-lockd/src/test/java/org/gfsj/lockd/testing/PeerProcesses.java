@@ -157,10 +157,11 @@ public final class PeerProcesses implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", classpath, LockdServer.class.getName(),
+        "-Djava.io.tmpdir=" + tmpDir(id), "-cp", classpath, LockdServer.class.getName(),
         "--id", id, "--peers", spec, "--dir", dir.resolve(id).toString()));
     cmd.addAll(args);
     try {
+      Files.createDirectories(tmpDir(id));
       File log = logDir.resolve(id + ".log").toFile();
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
@@ -168,6 +169,15 @@ public final class PeerProcesses implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("cannot start lockd peer " + id, e);
     }
+  }
+
+  /**
+   * Peer {@code id}'s {@code java.io.tmpdir}, beside its data directory rather than the
+   * machine's, so that what a killed peer leaves there goes with the test's directory and a
+   * test can look at it.
+   */
+  public Path tmpDir(String id) {
+    return dir.resolve(id + ".tmp");
   }
 
   /** Where peer {@code id} writes its log. */
