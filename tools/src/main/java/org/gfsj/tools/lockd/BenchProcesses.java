@@ -196,12 +196,13 @@ final class BenchProcesses implements AutoCloseable {
   /**
    * Starts the etcd driver (tools/etcd-driver: jetcd in a JVM of its own) on the members at
    * {@code urls}; it takes requests on its stdin and answers on its stdout, its stderr goes to
-   * {@link #log log("etcd-driver")}.
+   * {@link #log log("etcd-driver")}. Its temporary directory is the bench's: jetcd's Vert.x
+   * makes a cache directory there that it leaves behind when the driver is stopped.
    */
   Process startEtcdDriver(List<String> urls) throws IOException {
     List<String> command = List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", etcdDriverClassPath(), "org.gfsj.etcddriver.EtcdDriver", String.join(",", urls));
+        "-Djava.io.tmpdir=" + dir, "-cp", etcdDriverClassPath(), "org.gfsj.etcddriver.EtcdDriver", String.join(",", urls));
     etcdDriver = new ProcessBuilder(command)
         .redirectError(log("etcd-driver").toFile()).start();
     processes.add(etcdDriver);
