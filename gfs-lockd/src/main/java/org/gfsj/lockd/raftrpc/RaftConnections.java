@@ -20,7 +20,13 @@ final class RaftConnections extends PeerProxyMap<RaftConnection> {
   }
 
   private RaftConnections(String name, EventLoopGroup group, RaftTls tls, int connectMillis) {
-    super(name, peer -> RaftConnection.open(peer, group, tls, connectMillis));
+    this(name, group, tls, connectMillis, new PeerReachability(name));
+  }
+
+  private RaftConnections(String name, EventLoopGroup group, RaftTls tls, int connectMillis,
+      PeerReachability reachability) {
+    super(name, peer -> reachability.connect(peer,
+        p -> RaftConnection.open(p, group, tls, connectMillis)));
     this.group = group;
   }
 

@@ -9,6 +9,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -87,6 +89,19 @@ public final class LockdStateMachine extends BaseStateMachine {
     loadSnapshot();
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  /**
+   * Ratis tells this only at INFO level, which lockd's logging configuration leaves out for
+   * Ratis (its INFO lines run to hundreds per start); a change of leader is worth a line.
+   */
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+    if (newLeader == null) {
+      LOG.info("{}: no Raft leader known; an election is due", member.getPeerId());
+    } else {
+      LOG.info("{}: the Raft leader is now {}", member.getPeerId(), newLeader);
+    }
   }
 
   /**
