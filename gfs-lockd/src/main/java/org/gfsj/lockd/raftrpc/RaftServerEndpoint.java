@@ -194,7 +194,7 @@ final class RaftServerEndpoint
     protected void channelRead0(ChannelHandlerContext ctx, RaftNettyServerRequestProto q) {
       if (q.getRaftNettyServerRequestCase() == RAFTNETTYSERVERREQUEST_NOT_SET) {
         InetSocketAddress from = (InetSocketAddress) ctx.channel().remoteAddress();
-        complaints.log(from.getHostString() + " empty", getId() + ": closed a Raft "
+        complaints.error(from.getHostString() + " empty", getId() + ": closed a Raft "
             + "connection from " + from + ": a request without a payload");
         ctx.close();
         return;
@@ -227,7 +227,7 @@ final class RaftServerEndpoint
         LOG.debug("{}: Raft connection from {} broke: {}", getId(), from, cause.toString());
         return;
       }
-      complaints.log(from.getHostString() + (handshake ? " tls" : " frame"), getId()
+      complaints.error(from.getHostString() + (handshake ? " tls" : " frame"), getId()
           + ": closed a Raft connection from " + from + ": " + cause.getMessage() + (handshake
               ? "; it showed no certificate of this cluster's CA (gfs-tool keygen makes them)"
               : "; it does not speak lockd's Raft protocol"));

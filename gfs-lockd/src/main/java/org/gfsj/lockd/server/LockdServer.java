@@ -174,7 +174,8 @@ public final class LockdServer implements Callable<Integer> {
     JoinWatch joinWatch = new JoinWatch(replica, transport);
     joinWatch.start();
     LOG.info("lockd peer {} of cluster {}: raft {}:{}, clients on port {} ({})", id, cluster,
-        raftAddress.getHostString(), raftAddress.getPort(), endpoint.port(), NettyTransport.best().name().toLowerCase(Locale.ROOT));
+        raftAddress.getHostString(), raftAddress.getPort(), endpoint.port(),
+        NettyTransport.best().name().toLowerCase(Locale.ROOT));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       joinWatch.close();

@@ -21,7 +21,7 @@ public final class Complaints {
   }
 
   /** An error line, unless one of this kind went out less than 30 s ago. */
-  public void log(String kind, String message) {
+  public void error(String kind, String message) {
     if (due(kind)) {
       log.error(message);
     }

@@ -78,7 +78,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
           + "holder of a cluster certificate may be impersonating " + expected + ", or "
           + expected + "'s --tls-dir holds the wrong files (it needs " + expected + ".crt and "
           + expected + ".key from gfs-tool keygen)";
-      complaints.log(host + ":" + port + " " + named, why);
+      complaints.error(host + ":" + port + " " + named, why);
       throw new CertificateException(why);
     }
   }

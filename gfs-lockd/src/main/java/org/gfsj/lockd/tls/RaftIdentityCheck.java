@@ -30,7 +30,7 @@ public final class RaftIdentityCheck {
     String why = "refused Raft " + what + " from " + from + ": its certificate names " + named
         + " but it speaks for peer " + claimed + "; a peer may only act as the id in its own "
         + "certificate (gfs-tool keygen issues one per peer id)";
-    complaints.log(named + " as " + claimed, why);
+    complaints.error(named + " as " + claimed, why);
     return why;
   }
 
