@@ -92,16 +92,13 @@ public final class LockdStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Ratis tells this only at INFO level, which lockd's logging configuration leaves out for
-   * Ratis (its INFO lines run to hundreds per start); a change of leader is worth a line.
+   * Ratis says this only at INFO level, which lockd's logging configuration leaves out for
+   * Ratis (its INFO lines run to hundreds per start); a new leader is worth a line. Ratis calls
+   * this for leaders only, not when a peer loses its leader (JoinWatch says when that lasts).
    */
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
-    if (newLeader == null) {
-      LOG.info("{}: no Raft leader known; an election is due", member.getPeerId());
-    } else {
-      LOG.info("{}: the Raft leader is now {}", member.getPeerId(), newLeader);
-    }
+    LOG.info("{}: the Raft leader is now {}", member.getPeerId(), newLeader);
   }
 
   /**
