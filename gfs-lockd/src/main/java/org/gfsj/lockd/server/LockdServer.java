@@ -101,6 +101,24 @@ public final class LockdServer implements Callable<Integer> {
     return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 
+  /**
+   * A peer whose Raft log cannot be written stops, so that the others elect a leader among
+   * themselves and go on (as etcd stops on a failed WAL write); a supervisor that restarts it
+   * brings it back once the disk has room, and it catches up from the others.
+   */
+  private void stopOnLogFailure(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    System.err.println("gfs-lockd: peer " + id + " stops: its Raft log in " + dir
+        + " cannot be written (" + (root.getMessage() != null ? root.getMessage() : root)
+        + "); free space there or replace the disk,"
+        + " then start the peer again: it catches up from the other peers");
+    // Not on Ratis's log thread: the shutdown hook closes the replica, which waits for it.
+    new Thread(() -> System.exit(1), "lockd-log-failed").start();
+  }
+
   @Override
   public Integer call() throws Exception {
     PeerList list;
@@ -158,6 +176,7 @@ public final class LockdServer implements Callable<Integer> {
     int port = clientPort != null ? clientPort : list.clientPort(id);
     Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery,
         transport);
+    replica.stateMachine().setLogFailureHandler(this::stopOnLogFailure);
     try {
       replica.start();
     } catch (java.io.IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package org.gfsj.lockd.state;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -49,6 +50,8 @@ public final class LockdStateMachine extends BaseStateMachine {
   private final Compatibility compatibility;
   private LogApplier applier;
   private volatile Consumer<List<ServerFrame>> output = frames -> { };
+  private volatile Consumer<Throwable> logFailure = cause -> { };
+  private final AtomicBoolean logFailed = new AtomicBoolean();
   /** This peer's client address, stamped into every entry it accepts as leader; null before. */
   private volatile PeerEndpoint clientEndpoint;
 
@@ -60,6 +63,23 @@ public final class LockdStateMachine extends BaseStateMachine {
   /** Where frames for clients go after each applied entry. */
   public void setOutput(Consumer<List<ServerFrame>> output) {
     this.output = output;
+  }
+
+  /**
+   * What to do, once, when this peer's Raft log cannot be written (a full or failing disk).
+   * Ratis then closes the log but leaves the peer in the group, where it can commit nothing:
+   * as leader it holds every client up until the peer is stopped.
+   */
+  public void setLogFailureHandler(Consumer<Throwable> logFailure) {
+    this.logFailure = logFailure;
+  }
+
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    if (logFailed.compareAndSet(false, true)) {
+      LOG.error("{}: the Raft log cannot be written", getId(), cause);
+      logFailure.accept(cause);
+    }
   }
 
   /**

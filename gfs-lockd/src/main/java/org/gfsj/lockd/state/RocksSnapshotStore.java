@@ -48,6 +48,7 @@ final class RocksSnapshotStore implements StateMachineStorage {
     RocksLibrary.loadInto(raftStorage.getStorageDir().getRoot().toPath().getParent());
     dir = raftStorage.getStorageDir().getStateMachineDir();
     Files.createDirectories(dir.toPath());
+    removeUnfinished();
     latest = findLatest();
   }
 
@@ -95,6 +96,8 @@ final class RocksSnapshotStore implements StateMachineStorage {
       });
       db.write(sync, batch);
     } catch (RocksDBException e) {
+      // On a full disk, what was written of it is in the way of everything else.
+      deleteTree(tmp);
       throw new IOException("cannot write lockd snapshot " + tmp + ": " + e.getMessage()
           + "; check free space and permissions of " + dir, e);
     }
@@ -127,6 +130,17 @@ final class RocksSnapshotStore implements StateMachineStorage {
     applier.restore(records);
     LOG.info("loaded snapshot {} ({} records)", path, records.size());
     return true;
+  }
+
+  /** Snapshots a crash interrupted, never renamed into place; nothing will read them. */
+  private void removeUnfinished() throws IOException {
+    try (Stream<Path> s = Files.list(dir.toPath())) {
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith("tmp.snapshot."))
+          .toList()) {
+        LOG.info("removing unfinished snapshot {}", p);
+        deleteTree(p);
+      }
+    }
   }
 
   private SnapshotInfo findLatest() throws IOException {

@@ -224,6 +224,15 @@ public final class PeerProcesses implements AutoCloseable {
     }
   }
 
+  /** Waits for peer {@code id} to exit by itself; its exit code, or null if it still runs. */
+  public Integer awaitExit(String id, Duration timeout) throws InterruptedException {
+    Process p = running.get(id);
+    if (p == null) {
+      throw new IllegalStateException("lockd peer " + id + " was not started");
+    }
+    return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? p.exitValue() : null;
+  }
+
   /**
    * SIGSTOP by PID: the peer keeps its sockets open (connects still succeed) but answers
    * nothing, as in a long JVM pause. {@link #resume} or {@link #close} continues it.
