@@ -1,13 +1,11 @@
 package org.gfsj.lockd.server;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.ratis.io.CorruptedFileException;
-import org.apache.ratis.protocol.exceptions.ChecksumException;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.core.LockMode;
 import org.gfsj.lockd.raftrpc.RaftSerialFilter;
@@ -92,65 +90,12 @@ public final class LockdServer implements Callable<Integer> {
   }
 
   /**
-   * Why a peer cannot start: the first cause that says more than its own cause does (Ratis
-   * wraps it several times), the root cause if that says something else, and for a damaged
-   * Raft log what to do about it.
-   */
-  private String startFailure(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && (t.getMessage() == null
-        || t.getMessage().equals(t.getCause().toString()))) {
-      t = t.getCause();
-    }
-    String why = t.getMessage() != null ? t.getMessage() : t.toString();
-    String root = message(rootCause(e));
-    if (!why.contains(root)) {
-      why += " (" + root + ")";
-    }
-    if (damagedLog(e)) {
-      return why + "; the Raft log in " + dir + " is damaged: move " + dir + " aside and"
-          + " start this peer with an empty one, and it catches up from the other peers"
-          + " (a peer without others starts with an empty lock space then)";
-    }
-    return why;
-  }
-
-  /**
-   * Ratis could not read its log back: a checksum or a segment's structure is wrong (Ratis says
-   * the latter with plain IOExceptions), not the file system refusing (permissions and such).
-   */
-  private static boolean damagedLog(Throwable e) {
-    boolean readingLog = false;
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof ChecksumException || c instanceof CorruptedFileException) {
-        return true;
-      }
-      readingLog |= c.getMessage() != null && c.getMessage().contains("Failed to initRaftLog");
-    }
-    return readingLog && !(rootCause(e) instanceof FileSystemException);
-  }
-
-  private static Throwable rootCause(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  private static String message(Throwable t) {
-    return t.getMessage() != null ? t.getMessage() : t.toString();
-  }
-
-  /**
    * A peer whose Raft log cannot be written stops, so that the others elect a leader among
    * themselves and go on (as etcd stops on a failed WAL write); a supervisor that restarts it
    * brings it back once the disk has room, and it catches up from the others.
    */
   private void stopOnLogFailure(Throwable cause) {
-    System.err.println("gfs-lockd: peer " + id + " stops: its Raft log in " + dir
-        + " cannot be written (" + message(rootCause(cause)) + "); free space there or replace"
-        + " the disk, then start the peer again: it catches up from the other peers");
+    System.err.println("gfs-lockd: " + PeerStopReasons.logUnwritable(id, dir, cause));
     // Not on Ratis's log thread: the shutdown hook closes the replica, which waits for it.
     new Thread(() -> System.exit(1), "lockd-log-failed").start();
   }
@@ -181,7 +126,7 @@ public final class LockdServer implements Callable<Integer> {
     if (secretFile != null) {
       try {
         secret = ClusterSecret.read(secretFile);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         System.err.println("gfs-lockd: " + e.getMessage());
         return 2;
       }
@@ -193,7 +138,7 @@ public final class LockdServer implements Callable<Integer> {
         transport = RaftTransport.tls(credentials);
         LOG.info("Raft between peers: Netty with mutual TLS, this peer shows {}",
             credentials.subject());
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         LOG.error("lockd peer {} cannot join with TLS: {}", id, e.getMessage());
         System.err.println("gfs-lockd: " + e.getMessage());
         return 2;
@@ -215,9 +160,9 @@ public final class LockdServer implements Callable<Integer> {
     replica.stateMachine().setLogFailureHandler(this::stopOnLogFailure);
     try {
       replica.start();
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.error("lockd peer {} cannot start", id, e);
-      System.err.println("gfs-lockd: peer " + id + " cannot start: " + startFailure(e));
+      System.err.println("gfs-lockd: " + PeerStopReasons.cannotStart(id, dir, e));
       return 1;
     }
     ClientEndpoint endpoint =

@@ -17,6 +17,7 @@ import org.rocksdb.RocksDB;
  * a peer keeps at most one, in its own data directory.
  */
 final class RocksLibrary {
+  /** A JVM loads a native library once, whichever peer of it asks first. */
   private static boolean loaded;
 
   private RocksLibrary() {}

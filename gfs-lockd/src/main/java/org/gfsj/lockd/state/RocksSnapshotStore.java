@@ -96,10 +96,15 @@ final class RocksSnapshotStore implements StateMachineStorage {
       });
       db.write(sync, batch);
     } catch (RocksDBException e) {
+      IOException failure = new IOException("cannot write lockd snapshot " + tmp + ": "
+          + e.getMessage() + "; check free space and permissions of " + dir, e);
       // On a full disk, what was written of it is in the way of everything else.
-      deleteTree(tmp);
-      throw new IOException("cannot write lockd snapshot " + tmp + ": " + e.getMessage()
-          + "; check free space and permissions of " + dir, e);
+      try {
+        deleteTree(tmp);
+      } catch (IOException | UncheckedIOException cleanup) {
+        failure.addSuppressed(cleanup);
+      }
+      throw failure;
     }
     Path target = dir.toPath().resolve(name);
     deleteTree(target);

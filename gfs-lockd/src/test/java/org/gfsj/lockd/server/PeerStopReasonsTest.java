@@ -1,0 +1,50 @@
+package org.gfsj.lockd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
+import org.apache.ratis.protocol.exceptions.ChecksumException;
+import org.junit.jupiter.api.Test;
+
+class PeerStopReasonsTest {
+  private static final Path DIR = Path.of("/var/lib/gfsj/lockd");
+
+  @Test
+  void wrappersThatOnlyRepeatTheirCauseAreSkipped() {
+    IOException io = new IOException("cannot load RocksDB's native library");
+    assertEquals("peer n1 cannot start: cannot load RocksDB's native library",
+        PeerStopReasons.cannotStart("n1", DIR, new CompletionException(io)));
+  }
+
+  @Test
+  void aBadChecksumInTheLogSaysToStartAfreshBesideTheOthers() {
+    Throwable e = new CompletionException(new IllegalStateException(
+        "n1@group-1: Failed to initRaftLog.", new ChecksumException("Log entry corrupted", 99)));
+    assertEquals("peer n1 cannot start: n1@group-1: Failed to initRaftLog. (Log entry "
+        + "corrupted); the Raft log in /var/lib/gfsj/lockd is damaged: move "
+        + "/var/lib/gfsj/lockd aside and start this peer with an empty one, and it catches up "
+        + "from the other peers (a peer without others starts with an empty lock space then)",
+        PeerStopReasons.cannotStart("n1", DIR, e));
+  }
+
+  @Test
+  void aLogTheFileSystemRefusesIsNotCalledDamaged() {
+    Throwable e = new IllegalStateException("n1@group-1: Failed to initRaftLog.",
+        new AccessDeniedException("/var/lib/gfsj/lockd/x/current/log_0"));
+    assertEquals("peer n1 cannot start: n1@group-1: Failed to initRaftLog. "
+        + "(/var/lib/gfsj/lockd/x/current/log_0)", PeerStopReasons.cannotStart("n1", DIR, e));
+  }
+
+  @Test
+  void aFullDiskNamesTheDirectoryAndTheRootCause() {
+    Throwable e = new IOException("Failed to write log entry",
+        new IOException("No space left on device"));
+    assertEquals("peer n2 stops: its Raft log in /var/lib/gfsj/lockd cannot be written (No "
+        + "space left on device); free space there or replace the disk, then start the peer "
+        + "again: it catches up from the other peers",
+        PeerStopReasons.logUnwritable("n2", DIR, e));
+  }
+}
