@@ -2,17 +2,15 @@ package org.gfsj.lockd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.gfsj.lockd.testing.FreePorts;
 import org.gfsj.lockd.testing.PeerProcesses;
+import org.gfsj.lockd.testing.Tmpfs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,11 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 class NativeLibraryCopyTest {
   @TempDir Path dir;
   private PeerProcesses peers;
+  private Tmpfs tmpfs;
 
   @AfterEach
-  void stop() {
+  void stop() throws Exception {
     if (peers != null) {
       peers.close();
+    }
+    if (tmpfs != null) {
+      tmpfs.close();
     }
   }
 
@@ -54,37 +56,17 @@ class NativeLibraryCopyTest {
 
   @Test
   void aDataDirectoryOnANoexecMountIsRefusedSayingSo() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "mounting tmpfs needs root");
-    Path mount = Files.createDirectories(dir.resolve("noexec"));
-    run("mount", "-t", "tmpfs", "-o", "noexec,size=64m", "tmpfs", mount.toString());
-    try {
-      String classpath = System.getProperty("surefire.test.class.path",
-          System.getProperty("java.class.path"));
-      Process peer = new ProcessBuilder(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
-          "-cp", classpath, LockdServer.class.getName(), "--id", "n1",
-          "--peers", "n1=127.0.0.1:" + FreePorts.pair(), "--dir", mount.resolve("n1").toString())
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(dir.resolve("n1.stderr").toFile()).start();
-      try {
-        assertTrue(peer.waitFor(60, TimeUnit.SECONDS), "the peer did not exit");
-        String stderr = Files.readString(dir.resolve("n1.stderr"));
-        assertEquals(1, peer.exitValue(), stderr);
-        assertTrue(stderr.contains("gfs-lockd: peer n1 cannot start: cannot load RocksDB's "
-            + "native library copied into " + mount.resolve("n1")), stderr);
-        assertTrue(stderr.contains("is not on a noexec mount"), stderr);
-      } finally {
-        peer.destroyForcibly();
-      }
-    } finally {
-      run("umount", mount.toString());
-    }
-  }
-
-  private static void run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + output);
+    Path data = dir.resolve("data");
+    tmpfs = Tmpfs.mount(data.resolve("n1"), "noexec,size=64m");
+    peers = new PeerProcesses(data,
+        Path.of("target", "peer-logs", "noexec-" + System.currentTimeMillis()), 1, List.of());
+    peers.start("n1");
+    Integer exit = peers.awaitExit("n1", Duration.ofSeconds(60));
+    String log = Files.readString(peers.log("n1"));
+    assertEquals(1, exit, log);
+    assertTrue(log.contains("gfs-lockd: peer n1 cannot start: cannot load RocksDB's native "
+        + "library copied into " + tmpfs.path()), log);
+    assertTrue(log.contains("is not on a noexec mount"), log);
   }
 
   private static List<Path> rocksLibraries(Path where) throws IOException {

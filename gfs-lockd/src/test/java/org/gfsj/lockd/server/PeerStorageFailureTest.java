@@ -2,7 +2,6 @@ package org.gfsj.lockd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,6 +23,7 @@ import org.gfsj.lockd.core.ResourceName;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.testing.Await;
 import org.gfsj.lockd.testing.PeerProcesses;
+import org.gfsj.lockd.testing.Tmpfs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,29 +39,25 @@ import org.rocksdb.util.Environment;
 class PeerStorageFailureTest {
   @TempDir Path dir;
   private PeerProcesses peers;
-  private Path mount;
+  private Tmpfs tmpfs;
 
   @AfterEach
   void stop() throws Exception {
     if (peers != null) {
       peers.close();
     }
-    if (mount != null) {
-      run("umount", mount.toString());
+    if (tmpfs != null) {
+      tmpfs.close();
     }
   }
 
   @Test
   void aPeerWhoseLogCannotBeWrittenStopsAndTheOthersGoOn() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "mounting tmpfs needs root");
     Path data = dir.resolve("data");
-    Path candidate = Files.createDirectories(data.resolve("n1"));
     // Room for the peer's copy of RocksDB's library and 1 MiB, not for the 4 MB that Ratis
     // reserves for its first log segment.
     long room = rocksLibraryBytes() + (1 << 20);
-    run("mount", "-t", "tmpfs", "-o", "size=" + (room / 1024 + 1) + "k", "tmpfs",
-        candidate.toString());
-    mount = candidate;
+    tmpfs = Tmpfs.mount(data.resolve("n1"), "size=" + (room / 1024 + 1) + "k");
     peers = new PeerProcesses(data, Path.of("target", "peer-logs",
         "full-disk-" + System.currentTimeMillis()), 3, List.of());
     peers.ids().forEach(peers::start);
@@ -69,7 +65,7 @@ class PeerStorageFailureTest {
     Integer exit = peers.awaitExit("n1", Duration.ofSeconds(60));
     String log = Files.readString(peers.log("n1"));
     assertEquals(1, exit, log);
-    assertTrue(log.contains("gfs-lockd: peer n1 stops: its Raft log in " + mount
+    assertTrue(log.contains("gfs-lockd: peer n1 stops: its Raft log in " + tmpfs.path()
         + " cannot be written (No space left on device); free space there"), log);
 
     peers.awaitReady("n2");
@@ -142,11 +138,5 @@ class PeerStorageFailureTest {
     return RocksDB.class.getClassLoader()
         .getResource(Environment.getJniLibraryFileName("rocksdb")).openConnection()
         .getContentLengthLong();
-  }
-
-  private static void run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + output);
   }
 }
