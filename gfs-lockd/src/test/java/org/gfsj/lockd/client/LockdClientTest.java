@@ -107,8 +107,10 @@ class LockdClientTest {
     get(c.lock(other, LockMode.EX, false));
     get(b.lock(INODE, LockMode.EX, false));
     CompletableFuture<Grant> bWaits = b.lock(other, LockMode.EX, false);
+    // n3 may lag the leader that answered c: until it applies c's grant it knows no `other`.
     Await.until(Duration.ofSeconds(10), "b queued", () -> cluster.replica("n3").stateMachine()
-        .read(applier -> applier.space().resource(other).waitingHolders().size() == 1));
+        .read(applier -> applier.space().resource(other) != null
+            && applier.space().resource(other).waitingHolders().size() == 1));
 
     String leader = cluster.leader();
     InetSocketAddress leaderAddress = cluster.clientAddress(leader).get(0);

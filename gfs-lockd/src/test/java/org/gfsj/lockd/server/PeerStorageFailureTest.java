@@ -79,7 +79,6 @@ class PeerStorageFailureTest {
     peers = new PeerProcesses(data, Path.of("target", "peer-logs",
         "damaged-log-" + System.currentTimeMillis()), 3, List.of());
     peers.startAll();
-    peers.awaitLeader(Duration.ofSeconds(60), "a leader");
     lockAndUnlock("before", 20);
     String leader = peers.awaitLeader(Duration.ofSeconds(60), "a leader");
     String victim = peers.ids().stream().filter(id -> !id.equals(leader)).findFirst()
