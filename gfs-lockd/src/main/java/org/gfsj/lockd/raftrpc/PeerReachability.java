@@ -14,34 +14,35 @@ import org.slf4j.LoggerFactory;
  * tries to connect every few milliseconds and logs each failure with a stack trace (hundreds a
  * minute; lockd's logging configuration turns those off): this says it once, then every 30 s
  * while it lasts.
+ *
+ * <p>One per process ({@link #PROCESS}): a peer reaches the others through its server's
+ * connections and through the Raft clients of its batcher's lanes, each with connections of its
+ * own, and a dead leader was reported once by each of them.
  */
 final class PeerReachability {
   private static final Logger LOG = LoggerFactory.getLogger(PeerReachability.class);
+  static final PeerReachability PROCESS = new PeerReachability();
 
-  private final String name;
   private final Complaints complaints = new Complaints(LOG);
-  /** Peers whose last connection attempt from here failed, by id. */
+  /** Peers whose last connection attempt from here failed, by id and address. */
   private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
 
-  /** {@code name} says which end is connecting, e.g. this peer's connections to the others. */
-  PeerReachability(String name) {
-    this.name = name;
-  }
+  private PeerReachability() {}
 
   /** Opens a connection to {@code peer} with {@code open}, and says how that went if it changed. */
   RaftConnection connect(RaftPeer peer, CheckedFunction<RaftPeer, RaftConnection, IOException> open)
       throws IOException {
-    String id = peer.getId().toString();
+    String key = peer.getId() + "@" + peer.getAddress();
     try {
       RaftConnection connection = open.apply(peer);
-      if (unreachable.remove(id)) {
-        complaints.forget(id);
-        LOG.info("{}: Raft peer {} at {} is reachable again", name, id, peer.getAddress());
+      if (unreachable.remove(key)) {
+        complaints.forget(key);
+        LOG.info("Raft peer {} at {} is reachable again", peer.getId(), peer.getAddress());
       }
       return connection;
     } catch (IOException e) {
-      unreachable.add(id);
-      complaints.warn(id, name + ": cannot reach Raft peer " + id + " at " + peer.getAddress()
+      unreachable.add(key);
+      complaints.warn(key, "cannot reach Raft peer " + peer.getId() + " at " + peer.getAddress()
           + ": " + e.getMessage() + "; is it running? (said again every 30 s while it lasts)");
       throw e;
     }

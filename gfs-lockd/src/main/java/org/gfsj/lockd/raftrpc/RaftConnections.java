@@ -20,12 +20,7 @@ final class RaftConnections extends PeerProxyMap<RaftConnection> {
   }
 
   private RaftConnections(String name, EventLoopGroup group, RaftTls tls, int connectMillis) {
-    this(name, group, tls, connectMillis, new PeerReachability(name));
-  }
-
-  private RaftConnections(String name, EventLoopGroup group, RaftTls tls, int connectMillis,
-      PeerReachability reachability) {
-    super(name, peer -> reachability.connect(peer,
+    super(name, peer -> PeerReachability.PROCESS.connect(peer,
         p -> RaftConnection.open(p, group, tls, connectMillis)));
     this.group = group;
   }
