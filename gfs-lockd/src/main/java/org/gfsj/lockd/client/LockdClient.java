@@ -353,6 +353,16 @@ public final class LockdClient implements AutoCloseable {
     return f;
   }
 
+  /**
+   * The leader that the peer this client talks to named last, while this client has not moved
+   * there yet; null if none (this client talks to the leader, or knows of none).
+   */
+  CompletableFuture<InetSocketAddress> namedLeader() {
+    CompletableFuture<InetSocketAddress> f = new CompletableFuture<>();
+    onLoop(() -> f.complete(namedLeader));
+    return f;
+  }
+
   /** The mode this node holds on {@code resource} right now, or null. */
   public CompletableFuture<LockMode> held(ResourceName resource) {
     CompletableFuture<LockMode> f = new CompletableFuture<>();
@@ -637,6 +647,10 @@ public final class LockdClient implements AutoCloseable {
     if (frame.hasLeader()) {
       // Not in log order, and needs none: it only says where replies would come sooner.
       LeaderHint hint = frame.getLeader();
+      if (hint.getHere()) {
+        namedLeader = null;
+        return;
+      }
       namedLeader = InetSocketAddress.createUnresolved(hint.getClientHost(),
           hint.getClientPort());
       followLeader();

@@ -77,7 +77,10 @@ public final class ClientEndpoint implements Closeable {
    */
   private final Map<Long, Set<ResourceId>> awaited = new ConcurrentHashMap<>();
   private final Channel listener;
-  /** The hint last sent to all of this peer's clients; touched only by the watch task. */
+  /**
+   * The hint last sent to all of this peer's clients, null when some heard another since;
+   * the event loop's.
+   */
   private ServerFrame lastHint;
   /** When this peer, leading, last asked for an entry to carry its client address. */
   private long lastStampNanos;
@@ -111,12 +114,13 @@ public final class ClientEndpoint implements Closeable {
       if (leader == null) {
         return;
       }
+      ServerFrame hint;
       if (leader.equals(replica.id())) {
-        lastHint = null;
         stampIfUnknown();
-        return;
+        hint = here();
+      } else {
+        hint = leaderHint();
       }
-      ServerFrame hint = leaderHint();
       if (hint == null || hint.equals(lastHint)) {
         return;
       }
@@ -163,6 +167,19 @@ public final class ClientEndpoint implements Closeable {
         .setLeaderId(leader.toString())
         .setClientHost(endpoint.getClientHost())
         .setClientPort(endpoint.getClientPort())).build();
+  }
+
+  /**
+   * This peer leads: its clients may still remember the leader it named while it followed,
+   * gone now (usually the peer whose death made them come here), and would keep trying it.
+   */
+  private ServerFrame here() {
+    PeerEndpoint self = replica.stateMachine().clientEndpoint();
+    return ServerFrame.newBuilder().setLeader(LeaderHint.newBuilder()
+        .setLeaderId(replica.id().toString())
+        .setClientHost(self.getClientHost())
+        .setClientPort(self.getClientPort())
+        .setHere(true)).build();
   }
 
   /** A release (unlock, or a conversion) of a resource another node is known to wait for. */
@@ -274,6 +291,8 @@ public final class ClientEndpoint implements Closeable {
           ServerFrame hint = leaderHint();
           if (hint != null) {
             ctx.writeAndFlush(hint, ctx.voidPromise());
+            // Not all clients have heard the same now: the next watch round tells all again.
+            lastHint = null;
           }
         }
         case REQUEST -> {

@@ -150,4 +150,29 @@ class LockdClientTest {
       pairs++;
     }
   }
+
+  @Test
+  void aFollowerThatBecomesLeaderMakesItsClientsForgetTheLeaderItNamed() throws Exception {
+    String leader = cluster.leader();
+    cluster.closeClientPort(leader);
+    String follower = cluster.peers().raft().keySet().stream()
+        .filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    InetSocketAddress followerAddress = cluster.clientAddress(follower).get(0);
+    LockdClient c = LockdClient.connect(
+        LockdClientConfig.defaults(List.of(followerAddress), "c"), new LockdListener() {})
+        .get(30, TimeUnit.SECONDS);
+    clients.add(c);
+    InetSocketAddress leaderAddress = cluster.clientAddress(leader).get(0);
+    Await.until(Duration.ofSeconds(10), "c told of the leader it cannot reach",
+        () -> leaderAddress.equals(c.namedLeader().join()));
+
+    cluster.transferLeadership(follower);
+    // Otherwise c would try the former leader every few seconds for as long as it is away,
+    // and move to it, a follower now, once it is back.
+    Await.until(Duration.ofSeconds(10), "c forgetting the former leader",
+        () -> c.namedLeader().join() == null);
+    assertEquals(LockMode.EX, get(c.lock(INODE, LockMode.EX, false)).mode());
+    get(c.unlock(INODE, null));
+    assertEquals(followerAddress, get(c.connectedPeer()));
+  }
 }

@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.gfsj.lockd.core.Compatibility;
 import org.gfsj.lockd.testing.Await;
 import org.gfsj.lockd.testing.FreePorts;
@@ -123,6 +126,18 @@ public final class InProcessCluster implements AutoCloseable {
 
   public Replica replica(String id) {
     return replicas.get(id);
+  }
+
+  /** Makes {@code id} the leader (Ratis's leadership transfer) and waits until it is ready. */
+  public void transferLeadership(String id) throws Exception {
+    try (RaftClient admin = replicas.get(id).newClient()) {
+      RaftClientReply reply = admin.admin().transferLeadership(RaftPeerId.valueOf(id), 20_000);
+      if (!reply.isSuccess()) {
+        throw new IllegalStateException("leadership not moved to " + id, reply.getException());
+      }
+    }
+    Await.until(Duration.ofSeconds(30), id + " leading",
+        () -> replicas.get(id).division().getInfo().isLeaderReady());
   }
 
   /** The peer that leads and is ready to take entries, once there is one (at most 30 s). */
