@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests and the demo use: fuse3 (fusermount3 unmounts; mount.gfsj speaks the
 # kernel's FUSE protocol itself and needs no libfuse), the real nbd-server, iproute2 for network namespaces, fio and fuse2fs for the benchmarks, acl
-# for setfacl and getfacl in the ACL tests.
-packages=(fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio acl attr)
+# for setfacl and getfacl in the ACL tests, etcd-server for the lock benchmark's peer (`gfs-tool
+# lockd bench --etcd`) and its test.
+packages=(fuse3 nbd-server iproute2 e2fsprogs fuse2fs fio acl attr etcd-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
