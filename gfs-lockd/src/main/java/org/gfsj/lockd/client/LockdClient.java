@@ -457,6 +457,15 @@ public final class LockdClient implements AutoCloseable {
     connect(next, false);
   }
 
+  /** As the peer list names it: an unresolved address prints as "host/<unresolved>:port". */
+  private static String hostPort(InetSocketAddress a) {
+    return a == null ? "none" : a.getHostString() + ":" + a.getPort();
+  }
+
+  private static String reason(Throwable t) {
+    return t.getMessage() != null ? t.getMessage() : t.toString();
+  }
+
   private static boolean samePeer(InetSocketAddress a, InetSocketAddress b) {
     return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
   }
@@ -472,7 +481,7 @@ public final class LockdClient implements AutoCloseable {
     }
     lastFollowNanos = now;
     LOG.debug("node {}: lockd peer {} names {} as leader; moving there", config.nodeName(),
-        peer, namedLeader);
+        hostPort(peer), hostPort(namedLeader));
     connect(namedLeader, true);
   }
 
@@ -493,9 +502,10 @@ public final class LockdClient implements AutoCloseable {
           unreachableUntilNanos = System.nanoTime()
               + TimeUnit.MILLISECONDS.toNanos(FOLLOW_RETRY_MILLIS);
           LOG.info("node {}: lockd leader {} unreachable ({}); staying on {}",
-              config.nodeName(), target, done.cause().toString(), peer);
+              config.nodeName(), hostPort(target), reason(done.cause()), hostPort(peer));
         } else {
-          LOG.debug("lockd peer {} unreachable: {}", target, done.cause().toString());
+          LOG.debug("lockd peer {} unreachable: {}", hostPort(target),
+              reason(done.cause()));
         }
         return;
       }
@@ -519,7 +529,7 @@ public final class LockdClient implements AutoCloseable {
     peer = target;
     namedLeader = null;
     awaitingResync = 0;
-    LOG.debug("node {} connected to lockd peer {}", config.nodeName(), target);
+    LOG.debug("node {} connected to lockd peer {}", config.nodeName(), hostPort(target));
     channel.write(ClientFrame.newBuilder()
         .setHello(Hello.newBuilder().setClientId(clientId)).build(), channel.voidPromise());
     pending.values().removeIf(p -> p.kind == Kind.RESYNC);
