@@ -12,7 +12,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -457,9 +459,13 @@ public final class LockdClient implements AutoCloseable {
     connect(next, false);
   }
 
-  /** As the peer list names it: an unresolved address prints as "host/<unresolved>:port". */
-  private static String hostPort(InetSocketAddress a) {
-    return a == null ? "none" : a.getHostString() + ":" + a.getPort();
+  /**
+   * As the peer list names it: an unresolved address prints as "host/<unresolved>:port", a
+   * resolved one as "host/address:port".
+   */
+  private static String hostPort(SocketAddress a) {
+    return a instanceof InetSocketAddress i ? i.getHostString() + ":" + i.getPort()
+        : String.valueOf(a);
   }
 
   private static String reason(Throwable t) {
@@ -573,7 +579,7 @@ public final class LockdClient implements AutoCloseable {
     for (Pending p : pending.values()) {
       if (now - p.sentNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())) {
         LOG.info("node {}: lockd peer {} silent for {} ms on a request; trying the next peer",
-            config.nodeName(), channel.remoteAddress(), config.requestTimeoutMillis());
+            config.nodeName(), hostPort(peer), config.requestTimeoutMillis());
         Channel old = channel;
         leftSilent = peer;
         // Nor is it followed back to at once when another peer names it leader: a leader
@@ -651,7 +657,8 @@ public final class LockdClient implements AutoCloseable {
       return;
     }
     if (frame.hasGoodbye()) {
-      LOG.warn("lockd peer {} closed the connection: {}", ch.remoteAddress(), frame.getGoodbye());
+      LOG.warn("lockd peer {} closed the connection: {}", hostPort(ch.remoteAddress()),
+          frame.getGoodbye());
       return;
     }
     if (frame.hasLeader()) {
@@ -839,7 +846,8 @@ public final class LockdClient implements AutoCloseable {
         die(cause.getMessage(), false);
         return;
       }
-      LOG.warn("lockd connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      LOG.warn("lockd connection {} failed: {}", hostPort(ctx.channel().remoteAddress()),
+          cause instanceof IOException ? reason(cause) : cause.toString());
       ctx.close();
     }
   }

@@ -13,6 +13,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import java.io.Closeable;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -273,6 +274,8 @@ public final class ClientEndpoint implements Closeable {
   /** One connection: which client it serves, and its frames. */
   private final class Session extends SimpleChannelInboundHandler<ClientFrame> {
     private long clientId;
+    /** Said once: the writes still queued on a broken connection fail one by one. */
+    private boolean failed;
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ClientFrame frame) {
@@ -328,7 +331,17 @@ public final class ClientEndpoint implements Closeable {
         LOG.warn("refused client {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
         return;
       }
-      LOG.warn("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      if (!failed) {
+        failed = true;
+        if (cause instanceof IOException) {
+          // A node that stopped or died: its lease or its return says the rest.
+          LOG.info("client connection {} lost: {}", ctx.channel().remoteAddress(),
+              cause.getMessage());
+        } else {
+          LOG.warn("client connection {} failed: {}", ctx.channel().remoteAddress(),
+              cause.toString());
+        }
+      }
       ctx.close();
     }
   }
