@@ -55,22 +55,22 @@ public final class LockdPeers {
   }
 
   /**
-   * The address of the peer to ask: the leader as some peer names it, else the first that
-   * answers; null (after telling {@code err} why) when none does.
+   * The address of the peer to ask: the one that answers as leader, else (an election under
+   * way, or no quorum) the first that answers at all, after telling {@code err} that its replica
+   * may lag; null (after telling {@code err} why) when none answers. A leader named by a
+   * follower is not trusted: for a second or so after the leader dies, the followers still name
+   * it.
    */
   InetSocketAddress pick(LockdAdmin admin, PrintStream err) {
-    InetSocketAddress anyAnswering = null;
-    List<String[]> all = idsAndAddresses();
-    for (String[] peer : all) {
+    String[] anyAnswering = null;
+    for (String[] peer : idsAndAddresses()) {
       try {
         PeerStatus s = admin.status(address(peer[1]));
-        if (anyAnswering == null) {
-          anyAnswering = address(peer[1]);
+        if ("LEADER".equals(s.getRole())) {
+          return address(peer[1]);
         }
-        for (String[] candidate : all) {
-          if (candidate[0].equals(s.getLeaderId())) {
-            return address(candidate[1]);
-          }
+        if (anyAnswering == null) {
+          anyAnswering = peer;
         }
       } catch (IOException e) {
         err.println("lockd peer " + peer[0] + " (" + peer[1] + "): " + e.getMessage());
@@ -78,8 +78,11 @@ public final class LockdPeers {
     }
     if (anyAnswering == null) {
       err.println("no lockd peer answered; check that gfs-lockd runs and --peers is right");
+      return null;
     }
-    return anyAnswering;
+    err.println("no lockd peer answers as leader (an election, or too few peers up for one); "
+        + "reading " + anyAnswering[0] + "'s replica, which may lag");
+    return address(anyAnswering[1]);
   }
 
   /** The replicated lock state as one peer answered it. */
