@@ -110,8 +110,12 @@ final class RaftServerEndpoint
         .bind(bindAddress)
         .awaitUninterruptibly();
     if (!bound.isSuccess()) {
-      throw new IOException(getId() + ": cannot listen for Raft on " + bindAddress + ": "
-          + bound.cause(), bound.cause());
+      Throwable cause = bound.cause();
+      int port = bindAddress.getPort();
+      throw new IOException("cannot listen for Raft on port " + port + " ("
+          + (cause.getMessage() != null ? cause.getMessage() : cause.toString())
+          + "); stop what holds it (ss -ltnp 'sport = :" + port + "') or give this peer"
+          + " another port in the --peers of every peer and tool", cause);
     }
     channel = bound.channel();
   }

@@ -155,19 +155,28 @@ public final class LockdServer implements Callable<Integer> {
       return 2;
     }
     int port = clientPort != null ? clientPort : list.clientPort(id);
-    Replica replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery,
-        transport);
-    replica.stateMachine().setLogFailureHandler(this::stopOnLogFailure);
+    Replica replica;
     try {
+      replica = new Replica(id, list, dir, cluster, compatibility, snapshotEvery, transport);
+      replica.stateMachine().setLogFailureHandler(this::stopOnLogFailure);
       replica.start();
     } catch (IOException | RuntimeException e) {
       LOG.error("lockd peer {} cannot start", id, e);
       System.err.println("gfs-lockd: " + PeerStopReasons.cannotStart(id, dir, e));
       return 1;
     }
-    ClientEndpoint endpoint =
-        new ClientEndpoint(replica, new InetSocketAddress(raftAddress.getHostString(), port),
-            secret);
+    InetSocketAddress clientAddress = new InetSocketAddress(raftAddress.getHostString(), port);
+    ClientEndpoint endpoint;
+    try {
+      endpoint = new ClientEndpoint(replica, clientAddress, secret);
+    } catch (Exception e) {
+      // Netty throws the bind failure (an IOException) without declaring it.
+      LOG.error("lockd peer {} cannot take clients", id, e);
+      System.err.println("gfs-lockd: "
+          + PeerStopReasons.clientPortUnavailable(id, clientAddress, e));
+      replica.close();
+      return 1;
+    }
     LeaseWatcher watcher =
         new LeaseWatcher(replica, fenceAgent == null ? null : new FenceAgent(fenceAgent));
     watcher.start();

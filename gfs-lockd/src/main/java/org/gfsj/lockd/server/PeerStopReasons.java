@@ -1,6 +1,11 @@
 package org.gfsj.lockd.server;
 
+import java.net.InetSocketAddress;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import org.apache.ratis.io.CorruptedFileException;
 import org.apache.ratis.protocol.exceptions.ChecksumException;
@@ -69,7 +74,28 @@ final class PeerStopReasons {
     return root;
   }
 
+  /**
+   * Why peer {@code id} cannot take clients on {@code address}: usually another process holds
+   * the port (an earlier peer still running, or a port chosen twice).
+   */
+  static String clientPortUnavailable(String id, InetSocketAddress address, Throwable e) {
+    return "peer " + id + " cannot start: its client port " + address.getHostString() + ":"
+        + address.getPort() + " cannot be bound (" + message(rootCause(e)) + "); stop what holds"
+        + " it (ss -ltnp 'sport = :" + address.getPort() + "') or give this peer another client"
+        + " port (--client-port, or ID=HOST:PORT/CLIENTPORT in the --peers of every peer and"
+        + " tool)";
+  }
+
+  /** A file system refusal names the file and, unlike the JDK's message, the reason. */
   private static String message(Throwable t) {
+    if (t instanceof FileSystemException f && f.getReason() == null) {
+      String reason = t instanceof NoSuchFileException ? "no such file or directory"
+          : t instanceof AccessDeniedException ? "permission denied"
+          : t instanceof FileAlreadyExistsException ? "exists already"
+          : t instanceof NotDirectoryException ? "not a directory"
+          : t.getClass().getSimpleName();
+      return t.getMessage() + ": " + reason;
+    }
     return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 }

@@ -3,7 +3,9 @@ package org.gfsj.lockd.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.protocol.exceptions.ChecksumException;
@@ -35,7 +37,8 @@ class PeerStopReasonsTest {
     Throwable e = new IllegalStateException("n1@group-1: Failed to initRaftLog.",
         new AccessDeniedException("/var/lib/gfsj/lockd/x/current/log_0"));
     assertEquals("peer n1 cannot start: n1@group-1: Failed to initRaftLog. "
-        + "(/var/lib/gfsj/lockd/x/current/log_0)", PeerStopReasons.cannotStart("n1", DIR, e));
+        + "(/var/lib/gfsj/lockd/x/current/log_0: permission denied)",
+        PeerStopReasons.cannotStart("n1", DIR, e));
   }
 
   @Test
@@ -46,5 +49,22 @@ class PeerStopReasonsTest {
         + "space left on device); free space there or replace the disk, then start the peer "
         + "again: it catches up from the other peers",
         PeerStopReasons.logUnwritable("n2", DIR, e));
+  }
+
+  @Test
+  void aDataDirectoryThatCannotBeMadeSaysWhy() {
+    assertEquals("peer n1 cannot start: /proc/lockd: no such file or directory",
+        PeerStopReasons.cannotStart("n1", DIR, new NoSuchFileException("/proc/lockd")));
+  }
+
+  @Test
+  void aTakenClientPortSaysHowToFindTheHolderAndHowToMove() {
+    String line = PeerStopReasons.clientPortUnavailable("n1",
+        new InetSocketAddress("127.0.0.1", 7401),
+        new IOException("bind(..) failed with error(-98): Address already in use"));
+    assertEquals("peer n1 cannot start: its client port 127.0.0.1:7401 cannot be bound "
+        + "(bind(..) failed with error(-98): Address already in use); stop what holds it "
+        + "(ss -ltnp 'sport = :7401') or give this peer another client port (--client-port, or "
+        + "ID=HOST:PORT/CLIENTPORT in the --peers of every peer and tool)", line);
   }
 }
