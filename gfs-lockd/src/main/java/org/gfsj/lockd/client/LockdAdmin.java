@@ -21,8 +21,10 @@ import org.gfsj.lockd.proto.DumpQuery;
 import org.gfsj.lockd.proto.PeerStatus;
 import org.gfsj.lockd.proto.ServerFrame;
 import org.gfsj.lockd.proto.StatusQuery;
+import org.gfsj.lockd.wire.AuthenticationException;
 import org.gfsj.lockd.wire.ClusterSecret;
 import org.gfsj.lockd.wire.FrameCodecs;
+import org.gfsj.lockd.wire.HostPort;
 import org.gfsj.lockd.wire.NettyTransport;
 
 /**
@@ -86,16 +88,26 @@ public final class LockdAdmin implements AutoCloseable {
       ch.writeAndFlush(question);
       ServerFrame f = answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
       if (f.hasGoodbye()) {
-        throw new IOException("lockd peer " + peer + " refused: " + f.getGoodbye());
+        throw new IOException("lockd peer " + HostPort.of(peer) + " refused: "
+            + f.getGoodbye());
       }
       return f;
     } catch (ExecutionException e) {
-      throw new IOException("lockd peer " + peer + ": " + e.getCause().getMessage(), e);
-    } catch (TimeoutException | RuntimeException e) {
-      throw new IOException("lockd peer " + peer + " did not answer: " + e, e);
+      String why = e.getCause().getMessage();
+      // The authenticator's refusals name the peer themselves.
+      boolean named = e.getCause() instanceof AuthenticationException
+          && why.startsWith("lockd peer ");
+      throw new IOException(named ? why : "lockd peer " + HostPort.of(peer) + ": " + why, e);
+    } catch (TimeoutException e) {
+      // What a Raft port or another service does with a lockd question: nothing.
+      throw new IOException("lockd peer " + HostPort.of(peer) + " did not answer within "
+          + timeoutMillis + " ms; is that its client port? (the Raft port + 1, unless --peers "
+          + "gives ID=HOST:RAFTPORT/CLIENTPORT)", e);
+    } catch (RuntimeException e) {
+      throw new IOException("lockd peer " + HostPort.of(peer) + " did not answer: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted asking lockd peer " + peer, e);
+      throw new IOException("interrupted asking lockd peer " + HostPort.of(peer), e);
     } finally {
       if (ch != null) {
         ch.close();

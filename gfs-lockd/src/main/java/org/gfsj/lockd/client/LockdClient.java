@@ -14,7 +14,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +44,7 @@ import org.gfsj.lockd.proto.Unlock;
 import org.gfsj.lockd.state.WireTypes;
 import org.gfsj.lockd.wire.AuthenticationException;
 import org.gfsj.lockd.wire.FrameCodecs;
+import org.gfsj.lockd.wire.HostPort;
 import org.gfsj.lockd.wire.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -459,15 +459,6 @@ public final class LockdClient implements AutoCloseable {
     connect(next, false);
   }
 
-  /**
-   * As the peer list names it: an unresolved address prints as "host/<unresolved>:port", a
-   * resolved one as "host/address:port".
-   */
-  private static String hostPort(SocketAddress a) {
-    return a instanceof InetSocketAddress i ? i.getHostString() + ":" + i.getPort()
-        : String.valueOf(a);
-  }
-
   private static String reason(Throwable t) {
     return t.getMessage() != null ? t.getMessage() : t.toString();
   }
@@ -487,7 +478,7 @@ public final class LockdClient implements AutoCloseable {
     }
     lastFollowNanos = now;
     LOG.debug("node {}: lockd peer {} names {} as leader; moving there", config.nodeName(),
-        hostPort(peer), hostPort(namedLeader));
+        HostPort.of(peer), HostPort.of(namedLeader));
     connect(namedLeader, true);
   }
 
@@ -508,9 +499,9 @@ public final class LockdClient implements AutoCloseable {
           unreachableUntilNanos = System.nanoTime()
               + TimeUnit.MILLISECONDS.toNanos(FOLLOW_RETRY_MILLIS);
           LOG.info("node {}: lockd leader {} unreachable ({}); staying on {}",
-              config.nodeName(), hostPort(target), reason(done.cause()), hostPort(peer));
+              config.nodeName(), HostPort.of(target), reason(done.cause()), HostPort.of(peer));
         } else {
-          LOG.debug("lockd peer {} unreachable: {}", hostPort(target),
+          LOG.debug("lockd peer {} unreachable: {}", HostPort.of(target),
               reason(done.cause()));
         }
         return;
@@ -535,7 +526,7 @@ public final class LockdClient implements AutoCloseable {
     peer = target;
     namedLeader = null;
     awaitingResync = 0;
-    LOG.debug("node {} connected to lockd peer {}", config.nodeName(), hostPort(target));
+    LOG.debug("node {} connected to lockd peer {}", config.nodeName(), HostPort.of(target));
     channel.write(ClientFrame.newBuilder()
         .setHello(Hello.newBuilder().setClientId(clientId)).build(), channel.voidPromise());
     pending.values().removeIf(p -> p.kind == Kind.RESYNC);
@@ -579,7 +570,7 @@ public final class LockdClient implements AutoCloseable {
     for (Pending p : pending.values()) {
       if (now - p.sentNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())) {
         LOG.info("node {}: lockd peer {} silent for {} ms on a request; trying the next peer",
-            config.nodeName(), hostPort(peer), config.requestTimeoutMillis());
+            config.nodeName(), HostPort.of(peer), config.requestTimeoutMillis());
         Channel old = channel;
         leftSilent = peer;
         // Nor is it followed back to at once when another peer names it leader: a leader
@@ -657,7 +648,7 @@ public final class LockdClient implements AutoCloseable {
       return;
     }
     if (frame.hasGoodbye()) {
-      LOG.warn("lockd peer {} closed the connection: {}", hostPort(ch.remoteAddress()),
+      LOG.warn("lockd peer {} closed the connection: {}", HostPort.of(ch.remoteAddress()),
           frame.getGoodbye());
       return;
     }
@@ -846,7 +837,7 @@ public final class LockdClient implements AutoCloseable {
         die(cause.getMessage(), false);
         return;
       }
-      LOG.warn("lockd connection {} failed: {}", hostPort(ctx.channel().remoteAddress()),
+      LOG.warn("lockd connection {} failed: {}", HostPort.of(ctx.channel().remoteAddress()),
           cause instanceof IOException ? reason(cause) : cause.toString());
       ctx.close();
     }

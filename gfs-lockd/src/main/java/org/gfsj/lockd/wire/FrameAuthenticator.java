@@ -90,7 +90,7 @@ public final class FrameAuthenticator extends ChannelDuplexHandler {
         return;
       }
       if (!server && kind == REFUSAL) {
-        throw new AuthenticationException("lockd peer " + ctx.channel().remoteAddress()
+        throw new AuthenticationException("lockd peer " + HostPort.of(ctx.channel().remoteAddress())
             + " refused this connection: " + frame.toString(StandardCharsets.UTF_8));
       }
       if (kind != DATA) {
@@ -111,7 +111,7 @@ public final class FrameAuthenticator extends ChannelDuplexHandler {
         throw new AuthenticationException(server
             ? "bad HMAC: the client's cluster secret differs from this peer's, or it has none;"
                 + " give it the cluster's secret file"
-            : "bad HMAC from lockd peer " + ctx.channel().remoteAddress()
+            : "bad HMAC from lockd peer " + HostPort.of(ctx.channel().remoteAddress())
                 + ": its cluster secret differs from this node's");
       }
       ctx.fireChannelRead(payload.retain());
@@ -124,16 +124,16 @@ public final class FrameAuthenticator extends ChannelDuplexHandler {
 
   private void welcome(ChannelHandlerContext ctx, byte kind, ByteBuf frame) {
     if (kind != WELCOME || frame.readableBytes() != 1 + NONCE_BYTES) {
-      throw new AuthenticationException("lockd peer " + ctx.channel().remoteAddress()
+      throw new AuthenticationException("lockd peer " + HostPort.of(ctx.channel().remoteAddress())
           + " did not greet as a lockd peer does; is this the right port?");
     }
     boolean required = frame.readByte() == 1;
     if (required && secret == null) {
-      throw new AuthenticationException("lockd peer " + ctx.channel().remoteAddress()
+      throw new AuthenticationException("lockd peer " + HostPort.of(ctx.channel().remoteAddress())
           + " requires the cluster secret; give this node the cluster's secret file");
     }
     if (!required && secret != null) {
-      throw new AuthenticationException("lockd peer " + ctx.channel().remoteAddress()
+      throw new AuthenticationException("lockd peer " + HostPort.of(ctx.channel().remoteAddress())
           + " does not authenticate, but this node has a cluster secret; start the peers with"
           + " --secret-file");
     }

@@ -73,7 +73,7 @@ public final class LockdPeers {
           anyAnswering = peer;
         }
       } catch (IOException e) {
-        err.println("lockd peer " + peer[0] + " (" + peer[1] + "): " + e.getMessage());
+        err.println(peer[0] + ": " + e.getMessage());
       }
     }
     if (anyAnswering == null) {

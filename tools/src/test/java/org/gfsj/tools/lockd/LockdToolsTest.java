@@ -10,7 +10,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +43,8 @@ class LockdToolsTest {
   private final Map<String, Process> peers = new LinkedHashMap<>();
   private final List<InetSocketAddress> clientAddresses = new ArrayList<>();
   private String spec;
+  /** The same peers with each Raft port given as client port: a mistake an operator can make. */
+  private String raftPortsAsClientPorts;
   private LockdClient client;
 
   @AfterEach
@@ -74,6 +78,21 @@ class LockdToolsTest {
     assertEquals(0, nodes.exit, nodes.err);
     assertTrue(nodes.out.lines().anyMatch(l -> l.startsWith("alpha ") && l.contains("LIVE")),
         nodes.out);
+
+    Run wrongPorts = run("lockd", "status", "--peers", raftPortsAsClientPorts,
+        "--timeout-ms", "300");
+    assertEquals(2, wrongPorts.exit, wrongPorts.out);
+    assertTrue(wrongPorts.out.contains("did not answer within 300 ms; is that its client port?"),
+        wrongPorts.out);
+
+    Path secret = dir.resolve("secret");
+    Files.write(secret, new byte[32]);
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    Run withSecret = run("lockdump", "--peers", spec, "--secret-file", secret.toString());
+    assertEquals(2, withSecret.exit, withSecret.err);
+    assertTrue(withSecret.err.lines().anyMatch(l -> l.startsWith("n1: lockd peer 127.0.0.1:")
+        && l.endsWith(" does not authenticate, but this node has a cluster secret; start the"
+            + " peers with --secret-file")), withSecret.err);
 
     // Right after the leader dies the others still name it: the tools read a live peer.
     kill(leader);
@@ -158,13 +177,16 @@ class LockdToolsTest {
 
   private void startPeers() throws Exception {
     List<String> parts = new ArrayList<>();
+    List<String> wrong = new ArrayList<>();
     for (String id : List.of("n1", "n2", "n3")) {
       int raft = freePort();
       int clientPort = freePort();
       parts.add(id + "=127.0.0.1:" + raft + "/" + clientPort);
+      wrong.add(id + "=127.0.0.1:" + raft + "/" + raft);
       clientAddresses.add(InetSocketAddress.createUnresolved("127.0.0.1", clientPort));
     }
     spec = String.join(",", parts);
+    raftPortsAsClientPorts = String.join(",", wrong);
     for (String id : List.of("n1", "n2", "n3")) {
       Path data = dir.resolve(id);
       peers.put(id, new ProcessBuilder(
