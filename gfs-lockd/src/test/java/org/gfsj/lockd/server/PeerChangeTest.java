@@ -1,7 +1,11 @@
 package org.gfsj.lockd.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +83,21 @@ class PeerChangeTest {
       } finally {
         client.close();
       }
+    }
+  }
+
+  @Test
+  void aNewPeerThatIsNotRunningIsRefusedAtOnceAndNothingChanges() throws Exception {
+    try (InProcessCluster cluster = new InProcessCluster(dir, 3)) {
+      String leader = cluster.leader();
+      PeerList three = cluster.peers();
+      int port = FreePorts.pair();
+      PeerList four = PeerList.parse(spec(three) + ",n4=127.0.0.1:" + port);
+      IOException e = assertThrows(IOException.class,
+          () -> Membership.change(three, four, "test", RaftTransport.PLAIN));
+      assertTrue(e.getMessage().startsWith(
+          "new peer n4 at 127.0.0.1:" + port + " does not answer"), e.getMessage());
+      assertEquals(3, cluster.replica(leader).division().getGroup().getPeers().size());
     }
   }
 

@@ -2,6 +2,7 @@ package org.gfsj.tools.lockd;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.gfsj.lockd.server.Membership;
 import org.gfsj.lockd.server.PeerList;
@@ -40,8 +41,12 @@ final class LockdSetPeersCommand implements Callable<Integer> {
     try {
       RaftTransport transport = tlsDir == null ? RaftTransport.PLAIN
           : RaftTransport.tls(PeerCredentials.load(tlsDir, ClusterCa.ADMIN));
-      Membership.change(PeerList.parse(peers), PeerList.parse(newPeers), cluster, transport);
-      System.out.println("lockd peers are now " + PeerList.parse(newPeers).raft().keySet());
+      PeerList wanted = PeerList.parse(newPeers);
+      // A new peer first catches up from the log or a snapshot, which can take a while.
+      System.err.println("gfs-tool lockd set-peers: changing the peers to "
+          + new TreeSet<>(wanted.raft().keySet()) + "; new peers catch up first");
+      Membership.change(PeerList.parse(peers), wanted, cluster, transport);
+      System.out.println("lockd peers are now " + new TreeSet<>(wanted.raft().keySet()));
       return 0;
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("gfs-tool lockd set-peers: " + e.getMessage());
