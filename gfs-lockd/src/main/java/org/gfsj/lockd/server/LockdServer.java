@@ -114,6 +114,18 @@ public final class LockdServer implements Callable<Integer> {
           + list.raft().keySet());
       return 2;
     }
+    FenceAgent agent = null;
+    if (fenceAgent != null) {
+      agent = new FenceAgent(fenceAgent);
+      String unusable = agent.unusable();
+      if (unusable != null) {
+        System.err.println("gfs-lockd: --fence-agent '" + fenceAgent + "': " + unusable);
+        return 2;
+      }
+    } else {
+      LOG.warn("no --fence-agent: a node whose lease lapses stays suspected and keeps its "
+          + "locks until an agent fences it; give every peer --fence-agent");
+    }
     Compatibility compatibility = Compatibility.STANDARD;
     if (unsafePair != null) {
       String[] modes = unsafePair.split(",");
@@ -178,7 +190,7 @@ public final class LockdServer implements Callable<Integer> {
       return 1;
     }
     LeaseWatcher watcher =
-        new LeaseWatcher(replica, fenceAgent == null ? null : new FenceAgent(fenceAgent));
+        new LeaseWatcher(replica, agent);
     watcher.start();
     JoinWatch joinWatch = new JoinWatch(replica, transport);
     joinWatch.start();

@@ -220,7 +220,7 @@ class FencingRecoveryTest {
     Await.until(Duration.ofSeconds(30), "the failed fence recorded", () -> {
       MemberRecord m = member("dead");
       return m != null && m.getState().equals("SUSPECTED")
-          && m.getDetail().contains("exited with status 1");
+          && m.getDetail().contains("exited with status 1: power switch unreachable;");
     });
     // The leader retries the agent; after the second failure still nothing has moved.
     Await.until(Duration.ofSeconds(30), "a second failed attempt", () -> {
