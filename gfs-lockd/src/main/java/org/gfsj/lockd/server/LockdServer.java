@@ -189,8 +189,7 @@ public final class LockdServer implements Callable<Integer> {
       replica.close();
       return 1;
     }
-    LeaseWatcher watcher =
-        new LeaseWatcher(replica, agent);
+    LeaseWatcher watcher = new LeaseWatcher(replica, agent);
     watcher.start();
     JoinWatch joinWatch = new JoinWatch(replica, transport);
     joinWatch.start();
