@@ -51,6 +51,20 @@ class LockdClientTest {
     return c;
   }
 
+  private String followerOf(String leader) {
+    return cluster.peers().raft().keySet().stream()
+        .filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+  }
+
+  /** A client that knows only {@code peer}'s address. */
+  private LockdClient clientOf(String peer) throws Exception {
+    LockdClient c = LockdClient.connect(
+        LockdClientConfig.defaults(cluster.clientAddress(peer), "c"), new LockdListener() {})
+        .get(30, TimeUnit.SECONDS);
+    clients.add(c);
+    return c;
+  }
+
   private static <T> T get(CompletableFuture<T> f) throws Exception {
     return f.get(20, TimeUnit.SECONDS);
   }
@@ -132,13 +146,9 @@ class LockdClientTest {
   void aClientStaysOnItsFollowerWhileTheLeaderCannotBeReached() throws Exception {
     String leader = cluster.leader();
     cluster.closeClientPort(leader);
-    String follower = cluster.peers().raft().keySet().stream()
-        .filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    String follower = followerOf(leader);
     InetSocketAddress followerAddress = cluster.clientAddress(follower).get(0);
-    LockdClient c = LockdClient.connect(
-        LockdClientConfig.defaults(List.of(followerAddress), "c"), new LockdListener() {})
-        .get(30, TimeUnit.SECONDS);
-    clients.add(c);
+    LockdClient c = clientOf(follower);
     // Longer than the least time between two moves: a client that flapped would have left.
     long until = System.nanoTime()
         + TimeUnit.MILLISECONDS.toNanos(LockdClient.FOLLOW_EVERY_MILLIS * 2);
@@ -155,13 +165,9 @@ class LockdClientTest {
   void aFollowerThatBecomesLeaderMakesItsClientsForgetTheLeaderItNamed() throws Exception {
     String leader = cluster.leader();
     cluster.closeClientPort(leader);
-    String follower = cluster.peers().raft().keySet().stream()
-        .filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    String follower = followerOf(leader);
     InetSocketAddress followerAddress = cluster.clientAddress(follower).get(0);
-    LockdClient c = LockdClient.connect(
-        LockdClientConfig.defaults(List.of(followerAddress), "c"), new LockdListener() {})
-        .get(30, TimeUnit.SECONDS);
-    clients.add(c);
+    LockdClient c = clientOf(follower);
     InetSocketAddress leaderAddress = cluster.clientAddress(leader).get(0);
     Await.until(Duration.ofSeconds(10), "c told of the leader it cannot reach",
         () -> leaderAddress.equals(c.namedLeader().join()));
