@@ -556,7 +556,9 @@ public final class LockdClient implements AutoCloseable {
       return;
     }
     long now = System.nanoTime();
-    if (leased && now >= leaseValidUntilNanos
+    // The next tick could come after the fence time; so the tick before it fences, at most a
+    // tick early, rather than up to a tick into the margin (seen: 8 ms late in a test).
+    if (leased && now + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS) > leaseValidUntilNanos
         - TimeUnit.MILLISECONDS.toNanos(config.selfFenceMarginMillis())) {
       die("lease of node " + config.nodeName() + " not renewed within "
           + (config.leaseMillis() - config.selfFenceMarginMillis()) + " ms; stop all I/O", true);

@@ -12,7 +12,8 @@ import org.gfsj.lockd.wire.ClusterSecret;
  * sent it, and only once the leader itself has seen no renewal for a whole lease (so not for an
  * outage of lockd's own; see the server's {@code RenewalsSeen}). The client counts from
  * the moment it first sent that renewal, and fences itself {@code selfFenceMarginMillis} before
- * that count runs out. So it stops I/O at least the margin before any peer can think the lease
+ * that count runs out (up to 50 ms sooner: it checks every 50 ms, and fences at the last check
+ * before that moment). So it stops I/O at least the margin before any peer can think the lease
  * lapsed, provided clocks advance at nearly the same rate; the margin covers clock drift, GC
  * pauses on the client and the time it takes gfs-fs to stop issuing writes.
  *
