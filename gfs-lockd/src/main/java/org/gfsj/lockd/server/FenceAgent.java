@@ -35,16 +35,20 @@ final class FenceAgent {
   String unusable() {
     String program = command.get(0);
     if (program.contains("/")) {
-      return Files.isExecutable(Path.of(program)) ? null
-          : program + " is not an executable file (missing, or without the x bit)";
+      return runnable(Path.of(program)) ? null
+          : program + " is not an executable file (missing, a directory, or without the x bit)";
     }
     String path = System.getenv().getOrDefault("PATH", "");
     for (String d : path.split(":")) {
-      if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+      if (!d.isEmpty() && runnable(Path.of(d, program))) {
         return null;
       }
     }
     return "no executable " + program + " on PATH (" + path + "); give its full path";
+  }
+
+  private static boolean runnable(Path p) {
+    return Files.isRegularFile(p) && Files.isExecutable(p);
   }
 
   /** Fences {@code m}; returns null on success, else why it failed. */

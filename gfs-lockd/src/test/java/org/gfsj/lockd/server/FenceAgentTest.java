@@ -36,8 +36,10 @@ class FenceAgentTest {
     assertEquals("no executable fence_gfsj_nowhere on PATH (" + System.getenv("PATH")
         + "); give its full path", new FenceAgent("fence_gfsj_nowhere -o off").unusable());
     Path notExecutable = Files.writeString(dir.resolve("agent"), "#!/bin/sh\n");
-    assertEquals(notExecutable + " is not an executable file (missing, or without the x bit)",
-        new FenceAgent(notExecutable.toString()).unusable());
+    assertEquals(notExecutable + " is not an executable file (missing, a directory, or without"
+        + " the x bit)", new FenceAgent(notExecutable.toString()).unusable());
+    assertEquals(dir + " is not an executable file (missing, a directory, or without the x bit)",
+        new FenceAgent(dir.toString()).unusable());
   }
 
   @Test
